@@ -1,0 +1,103 @@
+"""The ``calfrisk`` command line: parse, load the config, call the library, report.
+
+Heavy imports (numpy, pyarrow, joblib) happen inside the commands so ``calfrisk --help`` starts
+fast. Every error a user can cause ends as one line on stderr with exit code 2; an internal failure
+ends as one line with exit code 1 (set ``CALFRISK_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from calfrisk.schema import CalfriskError
+
+__all__ = ["cli", "main"]
+
+_PROG = "calfrisk"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="calfrisk", prog_name=_PROG)
+def cli() -> None:
+    """Model the risk of calf-muscle strain in runners."""
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Cohort config (YAML), laid over the shipped defaults.  [default: configs/cohort.yaml]",
+)
+@click.option("--athletes", type=click.IntRange(min=1), default=None, help="Number of athletes.")
+@click.option("--days", type=click.IntRange(min=1), default=None, help="Number of simulated days.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=True, path_type=Path),
+    required=True,
+    help="Output folder (must not exist or be empty).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=-1),
+    default=-1,
+    show_default=True,
+    help="Worker processes (-1: all cores).",
+)
+def simulate(
+    config_path: Path | None,
+    athletes: int | None,
+    days: int | None,
+    seed: int | None,
+    out_dir: Path,
+    overwrite: bool,
+    jobs: int,
+) -> None:
+    """Simulate a cohort of runners and write its tables as Parquet."""
+    from calfrisk.config import load_cohort_config
+    from calfrisk.io import check_output_dir
+    from calfrisk.report import print_cohort_summary, progress_bar
+    from calfrisk.simulate import simulate_cohort
+
+    if jobs == 0:
+        raise click.BadParameter("0 workers cannot run anything", param_hint="'--jobs'")
+    cohort = {"n_athletes": athletes, "n_days": days, "seed": seed}
+    overrides = {"cohort": {k: v for k, v in cohort.items() if v is not None}}
+    cfg = load_cohort_config(config_path, overrides)
+    check_output_dir(out_dir, overwrite=overwrite)
+    with progress_bar("simulating chunks") as advance:
+        summary = simulate_cohort(cfg, out_dir, overwrite=overwrite, n_jobs=jobs, progress=advance)
+    print_cohort_summary(summary, cfg, out_dir)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"{_PROG}: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``calfrisk`` console script."""
+    try:
+        cli.main(args=argv, prog_name=_PROG, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), 2)
+    except CalfriskError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:
+        if os.environ.get("CALFRISK_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set CALFRISK_DEBUG=1 for details)", 1)

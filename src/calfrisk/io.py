@@ -1,0 +1,73 @@
+"""Atomic outputs: a run's files appear whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from calfrisk.schema import InputError
+
+__all__ = ["atomic_output_dir", "check_output_dir"]
+
+
+def check_output_dir(path: Path, *, overwrite: bool, flag: str = "--out") -> None:
+    """Refuse an output folder that exists and is not empty, unless ``overwrite``.
+
+    Parameters
+    ----------
+    path : Path
+        The output folder.
+    overwrite : bool
+        Replace an existing folder's contents.
+    flag : str, default="--out"
+        The option that named the folder, for the error message.
+
+    Raises
+    ------
+    InputError
+        If ``path`` is a file, or a non-empty folder without ``overwrite``.
+    """
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{flag} {path}: exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise InputError(f"{flag} {path}: folder exists and is not empty (use --overwrite to replace it)")
+
+
+@contextlib.contextmanager
+def atomic_output_dir(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Write a folder atomically: yield a staging folder, move it into place on success.
+
+    The staging folder sits beside ``path`` (same file system, so the final rename is atomic). If
+    the body raises, the staging folder is removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder to produce.
+    overwrite : bool, default=False
+        Replace an existing non-empty folder.
+
+    Yields
+    ------
+    Path
+        The staging folder to write into.
+    """
+    path = Path(path)
+    check_output_dir(path, overwrite=overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.parent / f".{path.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = path.parent / f".{path.name}.old-{os.getpid()}"
+    if path.exists():
+        path.rename(old)
+    staging.rename(path)
+    shutil.rmtree(old, ignore_errors=True)

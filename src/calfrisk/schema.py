@@ -1,0 +1,96 @@
+"""Table contracts and the project's error types.
+
+Every table calfrisk writes or reads is described here once: its columns, their dtypes and units.
+Readers, the simulator and the feature pipeline all refer to these names, so a column is renamed in
+exactly one place.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ATHLETE_COLUMNS",
+    "INJURY_COLUMNS",
+    "SESSION_TYPES",
+    "TABLES",
+    "TRAINING_LOG_COLUMNS",
+    "TRUTH_COLUMNS",
+    "CalfriskError",
+    "InputError",
+]
+
+
+class CalfriskError(Exception):
+    """Base class of the errors calfrisk reports to its users as one line."""
+
+    exit_code = 1
+
+
+class InputError(CalfriskError):
+    """Bad input from the user: a config key, a flag, a file, a row.
+
+    The message names the offending key, flag, file or row and says what is wrong; the command line
+    prints it as one line and exits with code 2.
+    """
+
+    exit_code = 2
+
+
+#: Session types, in the fixed order used for the categorical ``session_type`` column.
+SESSION_TYPES: tuple[str, ...] = ("easy", "long", "tempo", "intervals", "hills", "race")
+
+#: ``training_log``: one row per running session. Units in the names.
+TRAINING_LOG_COLUMNS: dict[str, str] = {
+    "athlete_id": "int32: the athlete",
+    "date": "date: local calendar day of the session",
+    "distance_km": "float64: distance in kilometres (0.01 km resolution)",
+    "duration_min": "float64: moving time in minutes (0.1 min resolution)",
+    "elevation_gain_m": "float64: total ascent in metres (1 m resolution)",
+    "session_type": f"category: one of {', '.join(SESSION_TYPES)}",
+    "shoe_id": "int32: the shoe worn, numbered per athlete from 1 in order of purchase",
+}
+
+#: ``athletes``: one row per athlete. ``latent_*`` columns are simulator truth no runner can report.
+ATHLETE_COLUMNS: dict[str, str] = {
+    "athlete_id": "int32: the athlete",
+    "age": "float64: age in years on the first simulated day",
+    "sex": "category: 'F' or 'M'",
+    "years_running": "float64: years of regular running before the first day",
+    "sessions_per_week": "int8: planned running sessions per week",
+    "shoe_pairs": "int8: pairs of running shoes kept in rotation",
+    "strength_sessions_per_week": "int8: strength-training sessions per week",
+    "warmup_habit": "bool: warms up before running (a factor with no real effect by default)",
+    "stretching_habit": "bool: stretches after running (no real effect by default)",
+    "glute_test_score": "float64: single-leg bridge repetitions to fatigue, the mean of both legs",
+    "calf_test_score": "float64: single-leg heel raises to fatigue, the mean of both legs",
+    "prior_calf_strains": "int16: calf strains before the first simulated day",
+    "latent_glute_strength": "float64: true glute strength, z-score (test score = this + noise)",
+    "latent_calf_strength": "float64: true calf strength, z-score (test score = this + noise)",
+    "latent_progression": "category: progression habit, 'cautious', 'steady' or 'jumpy'",
+    "latent_base_weekly_km": "float64: habitual weekly volume outside build-ups, km",
+    "latent_hill_share": "float64: probability that a quality session is a hill session",
+    "latent_speed_share": "float64: probability that a quality session is tempo or intervals",
+    "latent_shoe_replace_km": "float64: km at which a shoe is retired; NaN = never replaced",
+    "latent_easy_pace_min_per_km": "float64: easy running pace, minutes per km",
+    "latent_terrain_m_per_km": "float64: habitual climbing on easy runs, metres per km",
+}
+
+#: ``injuries``: one row per calf-strain onset inside the simulated window.
+INJURY_COLUMNS: dict[str, str] = {
+    "athlete_id": "int32: the athlete",
+    "date": "date: day of onset (the strain happens during that day's run)",
+    "grade": "int8: 1 (few fibres), 2 (partial tear) or 3 (rupture)",
+    "layoff_days": "int16: days without running that follow the onset day",
+    "fast_return": "bool: the runner skips the return-to-running ramp",
+}
+
+#: ``truth``: one row per athlete-day, with the hazard and its factor multipliers.
+TRUTH_COLUMNS: dict[str, str] = {
+    "athlete_id": "int32: the athlete",
+    "date": "date: the day",
+    "hazard": "float64: true probability of a strain onset on that day (0 on days without a run)",
+    "in_layoff": "bool: the runner cannot run that day (strain layoff)",
+    "mult_<factor>": "float32: that factor's hazard multiplier on that day (1 = no effect)",
+}
+
+#: The four tables ``calfrisk simulate`` writes, in writing order.
+TABLES: tuple[str, ...] = ("athletes", "training_log", "injuries", "truth")

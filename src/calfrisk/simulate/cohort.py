@@ -1,0 +1,345 @@
+"""Simulate a whole cohort: fixed-size chunks, one spawned Generator each, streamed to Parquet.
+
+Chunk ``c`` holds athletes ``c * chunk_size`` to ``(c + 1) * chunk_size - 1`` and draws from
+``SeedSequence(seed).spawn(...)[c]``, always a full chunk's width of random numbers. Adding athletes
+therefore only adds chunks (or fills the last one) and never changes an athlete already simulated.
+Chunks run in parallel through joblib; each worker writes its own Parquet part files, so memory grows
+with the chunk, not with the cohort.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from calfrisk.config import CohortConfig
+from calfrisk.io import atomic_output_dir
+from calfrisk.schema import SESSION_TYPES, TABLES
+from calfrisk.simulate.dynamics import step
+from calfrisk.simulate.population import draw_population
+from calfrisk.simulate.state import HABITS, SimParams, SimState, compile_params
+
+__all__ = ["CohortSummary", "simulate_chunk", "simulate_cohort"]
+
+#: Horizon of the "positive running days" figure in the summary (days after the day).
+SUMMARY_HORIZON_DAYS = 7
+_EPOCH = dt.date(1970, 1, 1)
+_COMPRESSION = "zstd"
+
+
+@dataclass(frozen=True)
+class CohortSummary:
+    """Counts that describe a simulated cohort (see the README for each figure)."""
+
+    n_athletes: int
+    n_days: int
+    athlete_days: int
+    running_days: int
+    at_risk_days: int
+    total_km: float
+    running_hours: float
+    strains: int
+    strains_by_grade: tuple[int, int, int]
+    expected_strains: float
+    horizon_days: int
+    running_days_with_horizon: int
+    positive_running_days: int
+
+    @property
+    def strains_per_1000h(self) -> float:
+        """Realised calf strains per 1000 running hours."""
+        return 1000.0 * self.strains / self.running_hours if self.running_hours else float("nan")
+
+    @property
+    def positive_share(self) -> float:
+        """Share of running days followed by a strain onset within ``horizon_days``."""
+        n = self.running_days_with_horizon
+        return self.positive_running_days / n if n else float("nan")
+
+    def to_dict(self) -> dict[str, object]:
+        """The summary as plain JSON-ready values, derived figures included."""
+        out = dataclasses.asdict(self)
+        out["strains_by_grade"] = list(self.strains_by_grade)
+        out["strains_per_1000h"] = self.strains_per_1000h
+        out["positive_share"] = self.positive_share
+        return out
+
+    @classmethod
+    def combine(cls, parts: list[CohortSummary]) -> CohortSummary:
+        """Add up the summaries of disjoint chunks of one cohort."""
+        total: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            values = [getattr(p, f.name) for p in parts]
+            if f.name in ("n_days", "horizon_days"):
+                total[f.name] = values[0]
+            elif f.name == "strains_by_grade":
+                total[f.name] = tuple(int(sum(g)) for g in zip(*values, strict=True))
+            else:
+                total[f.name] = sum(values)
+        return cls(**total)
+
+
+def _dates(day_index: np.ndarray, start: dt.date) -> pa.Array:
+    return pa.array((day_index + (start - _EPOCH).days).astype(np.int32), type=pa.date32())
+
+
+def _athletes_table(s: SimState, cfg: CohortConfig) -> pa.Table:
+    replace = np.where(np.isinf(s.replace_km), np.nan, s.replace_km)
+    return pa.table(
+        {
+            "athlete_id": s.athlete_id,
+            "age": np.round(s.age, 1),
+            "sex": pa.DictionaryArray.from_arrays(
+                pa.array(np.where(s.female, 0, 1).astype(np.int8)), pa.array(["F", "M"])
+            ),
+            "years_running": np.round(s.years_running, 1),
+            "sessions_per_week": s.sessions_per_week,
+            "shoe_pairs": s.n_pairs,
+            "strength_sessions_per_week": s.strength_sessions,
+            "warmup_habit": s.warmup,
+            "stretching_habit": s.stretching,
+            "glute_test_score": s.glute_score,
+            "calf_test_score": s.calf_score,
+            "prior_calf_strains": s.prior_strains,
+            "latent_glute_strength": s.glute_latent,
+            "latent_calf_strength": s.calf_latent,
+            "latent_progression": pa.DictionaryArray.from_arrays(pa.array(s.habit), pa.array(list(HABITS))),
+            "latent_base_weekly_km": s.base_weekly_km,
+            "latent_hill_share": s.hill_share,
+            "latent_speed_share": s.speed_share,
+            "latent_shoe_replace_km": pa.array(replace, from_pandas=True),
+            "latent_easy_pace_min_per_km": s.easy_pace,
+            "latent_terrain_m_per_km": s.terrain,
+        }
+    )
+
+
+_RECORDED = (
+    "ran",
+    "distance_km",
+    "duration_min",
+    "elevation_gain_m",
+    "session_type",
+    "shoe_id",
+    "in_layoff",
+    "hazard",
+    "x",
+    "grade",
+    "layoff_days",
+    "fast_return",
+)
+
+
+def _run_days(
+    s: SimState, p: SimParams, rng: np.random.Generator, days: int, width: int
+) -> dict[str, np.ndarray]:
+    """Step ``days`` times; return each DayRecord field stacked as athletes by days (by factor)."""
+    out: dict[str, np.ndarray] = {}
+    for t in range(days):
+        d = step(s, p, rng, width=width)
+        if t == 0:
+            out = {k: np.empty((days, *getattr(d, k).shape), getattr(d, k).dtype) for k in _RECORDED}
+        for k in _RECORDED:
+            out[k][t] = getattr(d, k)
+    # Days were written as contiguous rows; athletes-first is the order of the tables.
+    return {k: np.moveaxis(v, 0, -1) for k, v in out.items()}
+
+
+def _tables(
+    rec: dict[str, np.ndarray], ids: np.ndarray, cfg: CohortConfig, p: SimParams
+) -> dict[str, pa.Table]:
+    start = cfg.cohort.start_date
+    n, days = rec["ran"].shape
+    a, t = np.nonzero(rec["ran"])  # row-major: athlete first, then date
+    log = pa.table(
+        {
+            "athlete_id": ids[a],
+            "date": _dates(t, start),
+            "distance_km": rec["distance_km"][a, t],
+            "duration_min": rec["duration_min"][a, t],
+            "elevation_gain_m": rec["elevation_gain_m"][a, t],
+            "session_type": pa.DictionaryArray.from_arrays(
+                pa.array(rec["session_type"][a, t]), pa.array(list(SESSION_TYPES))
+            ),
+            "shoe_id": rec["shoe_id"][a, t],
+        }
+    )
+    a, t = np.nonzero(rec["grade"])
+    injuries = pa.table(
+        {
+            "athlete_id": ids[a],
+            "date": _dates(t, start),
+            "grade": rec["grade"][a, t],
+            "layoff_days": rec["layoff_days"][a, t],
+            "fast_return": rec["fast_return"][a, t],
+        }
+    )
+    truth = {
+        "athlete_id": np.repeat(ids, days),
+        "date": _dates(np.tile(np.arange(days), n), start),
+        "hazard": rec["hazard"].ravel(),
+        "in_layoff": rec["in_layoff"].ravel(),
+    }
+    x = rec["x"]  # (n_factors, n, days) after moveaxis of (days, n_factors, n)
+    for i, name in enumerate(p.factors):
+        truth[f"mult_{name}"] = np.exp(np.float32(p.log_hr[i]) * x[i].ravel())
+    return {"training_log": log, "injuries": injuries, "truth": pa.table(truth)}
+
+
+def _summary(rec: dict[str, np.ndarray], n: int) -> CohortSummary:
+    ran, grade = rec["ran"], rec["grade"]
+    days = ran.shape[1]
+    h = SUMMARY_HORIZON_DAYS
+    strain = grade > 0
+    onsets = np.zeros((n, days + 1), np.int32)
+    np.cumsum(strain, axis=1, out=onsets[:, 1:])
+    full = max(days - h, 0)  # days d whose whole window d+1 .. d+h lies inside the period
+    ahead = onsets[:, 1 + h : 1 + h + full] - onsets[:, 1 : 1 + full]
+    ran_full = ran[:, :full]
+    grades = np.bincount(grade[strain].astype(np.int64), minlength=4)
+    return CohortSummary(
+        n_athletes=n,
+        n_days=days,
+        athlete_days=n * days,
+        running_days=int(ran.sum()),
+        at_risk_days=int((~rec["in_layoff"]).sum()),
+        total_km=float(rec["distance_km"].sum()),
+        running_hours=float(rec["duration_min"].sum() / 60.0),
+        strains=int(strain.sum()),
+        strains_by_grade=(int(grades[1]), int(grades[2]), int(grades[3])),
+        expected_strains=float(rec["hazard"].sum()),
+        horizon_days=h,
+        running_days_with_horizon=int(ran_full.sum()),
+        positive_running_days=int((ran_full & (ahead > 0)).sum()),
+    )
+
+
+def _chunk_ids(cfg: CohortConfig, chunk: int) -> np.ndarray:
+    size = cfg.cohort.chunk_size
+    return np.arange(chunk * size, min((chunk + 1) * size, cfg.cohort.n_athletes), dtype=np.int32)
+
+
+def simulate_chunk(
+    cfg: CohortConfig, chunk: int, seed: np.random.SeedSequence, *, params: SimParams | None = None
+) -> tuple[dict[str, pa.Table], CohortSummary]:
+    """Simulate one chunk of athletes over the configured period.
+
+    Parameters
+    ----------
+    cfg : CohortConfig
+        The cohort configuration.
+    chunk : int
+        Index of the chunk; it holds athletes ``chunk * chunk_size`` onward.
+    seed : numpy.random.SeedSequence
+        The chunk's own seed, spawned from the cohort seed.
+    params : SimParams, optional
+        Compiled parameters, to save recompiling them per chunk.
+
+    Returns
+    -------
+    tables : dict of str to pyarrow.Table
+        ``athletes``, ``training_log``, ``injuries`` and ``truth`` for the chunk.
+    summary : CohortSummary
+        The chunk's counts.
+    """
+    p = compile_params(cfg) if params is None else params
+    ids = _chunk_ids(cfg, chunk)
+    width = cfg.cohort.chunk_size
+    rng = np.random.default_rng(seed)
+    burn = cfg.cohort.burn_in_days
+    state = draw_population(cfg.population, p, rng, ids, start_day=-burn, width=width)
+    for _ in range(burn):
+        step(state, p, rng, width=width)
+    athletes = _athletes_table(state, cfg)
+    rec = _run_days(state, p, rng, cfg.cohort.n_days, width)
+    tables = {"athletes": athletes, **_tables(rec, ids, cfg, p)}
+    return tables, _summary(rec, len(ids))
+
+
+def _part_path(root: Path, name: str, chunk: int, n_chunks: int) -> Path:
+    if n_chunks == 1:
+        return root / f"{name}.parquet"
+    return root / f"{name}.parquet" / f"part-{chunk:05d}.parquet"
+
+
+def _write_chunk(
+    cfg: CohortConfig, chunk: int, seed: np.random.SeedSequence, root: str, n_chunks: int, params: SimParams
+) -> CohortSummary:
+    tables, summary = simulate_chunk(cfg, chunk, seed, params=params)
+    for name in TABLES:
+        path = _part_path(Path(root), name, chunk, n_chunks)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(tables[name], path, compression=_COMPRESSION)
+    return summary
+
+
+def simulate_cohort(
+    cfg: CohortConfig,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    n_jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CohortSummary:
+    """Simulate the configured cohort and write its tables to ``out_dir``.
+
+    Parameters
+    ----------
+    cfg : CohortConfig
+        The cohort configuration (see :func:`calfrisk.config.load_cohort_config`).
+    out_dir : str or Path
+        Output folder; must not exist or be empty, unless ``overwrite``.
+    overwrite : bool, default=False
+        Replace a non-empty ``out_dir``.
+    n_jobs : int, optional
+        Worker processes (joblib convention: ``None`` = 1, ``-1`` = all cores).
+    progress : callable, optional
+        Called as ``progress(done_chunks, n_chunks)`` after each chunk.
+
+    Returns
+    -------
+    CohortSummary
+        Counts of the simulated cohort, also written to ``summary.json``.
+
+    Notes
+    -----
+    ``out_dir`` receives ``athletes``, ``training_log``, ``injuries`` and ``truth`` as Parquet (one
+    file each for a single-chunk cohort, otherwise a folder of ``part-NNNNN.parquet`` files, read
+    the same way by :func:`pandas.read_parquet`), the resolved ``config.yaml`` that regenerates it,
+    and ``summary.json``. Everything appears at once when the run succeeds; a failed run leaves
+    ``out_dir`` untouched.
+    """
+    from joblib import Parallel, delayed
+
+    n_chunks = math.ceil(cfg.cohort.n_athletes / cfg.cohort.chunk_size)
+    seeds = np.random.SeedSequence(cfg.cohort.seed).spawn(n_chunks)
+    params = compile_params(cfg)
+    with atomic_output_dir(out_dir, overwrite=overwrite) as staging:
+        jobs = (
+            delayed(_write_chunk)(cfg, c, seeds[c], str(staging), n_chunks, params) for c in range(n_chunks)
+        )
+        workers = 1 if n_chunks == 1 else n_jobs
+        parts = []
+        for summary in Parallel(n_jobs=workers, return_as="generator")(jobs):
+            parts.append(summary)
+            if progress is not None:
+                progress(len(parts), n_chunks)
+        total = CohortSummary.combine(parts)
+        (staging / "config.yaml").write_text(dump_config(cfg), encoding="utf-8")
+        (staging / "summary.json").write_text(json.dumps(total.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return total
+
+
+def dump_config(cfg: CohortConfig) -> str:
+    """The resolved config as YAML, a complete file that regenerates the same cohort."""
+    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
