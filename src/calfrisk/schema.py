@@ -41,7 +41,7 @@ SESSION_TYPES: tuple[str, ...] = ("easy", "long", "tempo", "intervals", "hills",
 #: ``training_log``: one row per running session. Units in the names.
 TRAINING_LOG_COLUMNS: dict[str, str] = {
     "athlete_id": "int32: the athlete",
-    "date": "date: local calendar day of the session",
+    "date": "datetime64[ms]: the local calendar day of the session, at midnight",
     "distance_km": "float64: distance in kilometres (0.01 km resolution)",
     "duration_min": "float64: moving time in minutes (0.1 min resolution)",
     "elevation_gain_m": "float64: total ascent in metres (1 m resolution)",
@@ -77,7 +77,7 @@ ATHLETE_COLUMNS: dict[str, str] = {
 #: ``injuries``: one row per calf-strain onset inside the simulated window.
 INJURY_COLUMNS: dict[str, str] = {
     "athlete_id": "int32: the athlete",
-    "date": "date: day of onset (the strain happens during that day's run)",
+    "date": "datetime64[ms]: day of onset (the strain happens during that day's run)",
     "grade": "int8: 1 (few fibres), 2 (partial tear) or 3 (rupture)",
     "layoff_days": "int16: days without running that follow the onset day",
     "fast_return": "bool: the runner skips the return-to-running ramp",
@@ -86,7 +86,7 @@ INJURY_COLUMNS: dict[str, str] = {
 #: ``truth``: one row per athlete-day, with the hazard and its factor multipliers.
 TRUTH_COLUMNS: dict[str, str] = {
     "athlete_id": "int32: the athlete",
-    "date": "date: the day",
+    "date": "datetime64[ms]: the day",
     "hazard": "float64: true probability of a strain onset on that day (0 on days without a run)",
     "in_layoff": "bool: the runner cannot run that day (strain layoff)",
     "mult_<factor>": "float32: that factor's hazard multiplier on that day (1 = no effect)",

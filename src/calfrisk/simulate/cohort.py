@@ -90,7 +90,9 @@ class CohortSummary:
 
 
 def _dates(day_index: np.ndarray, start: dt.date) -> pa.Array:
-    return pa.array((day_index + (start - _EPOCH).days).astype(np.int32), type=pa.date32())
+    """Calendar days as midnight timestamps (pandas reads them as datetime64, not Python objects)."""
+    days = day_index.astype(np.int64) + (start - _EPOCH).days
+    return pa.array(days * 86_400_000, type=pa.timestamp("ms"))
 
 
 def _athletes_table(s: SimState, cfg: CohortConfig) -> pa.Table:
@@ -260,7 +262,7 @@ def simulate_chunk(
     state = draw_population(cfg.population, p, rng, ids, start_day=-burn, width=width)
     for _ in range(burn):
         step(state, p, rng, width=width)
-    athletes = _athletes_table(state, cfg)
+    athletes = _athletes_table(state.copy(), cfg)  # the step mutates the state arrays in place
     rec = _run_days(state, p, rng, cfg.cohort.n_days, width)
     tables = {"athletes": athletes, **_tables(rec, ids, cfg, p)}
     return tables, _summary(rec, len(ids))

@@ -175,15 +175,9 @@ def draw_population(
     pace_pos = np.clip(0.5 - 0.9 * np.log(base_km / pop.base_weekly_km.median) + 0.15 * z[8], 0.0, 1.0)
     easy_pace = _uniform(pace_pos, pop.easy_pace_min_per_km.low, pop.easy_pace_min_per_km.high)
     terrain = _lognormal(z[9], pop.terrain_m_per_km)
-    race_km = np.select(
-        [
-            base_km * (0.7 + 0.6 * u[12]) < 20,
-            base_km * (0.7 + 0.6 * u[12]) < 35,
-            base_km * (0.7 + 0.6 * u[12]) < 55,
-        ],
-        [5.0, 10.0, 21.1],
-        42.2,
-    )
+    # Race distance follows the volume a runner trains for it, with some ambition either way.
+    race_volume = base_km * (0.7 + 0.6 * u[12])
+    race_km = np.select([race_volume < 20, race_volume < 35, race_volume < 55], [5.0, 10.0, 21.1], 42.2)
 
     slots = week_templates()[sessions]
     # Some runners do their long run on Saturday: shift the whole week one day earlier.

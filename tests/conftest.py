@@ -1,0 +1,41 @@
+"""Shared fixtures: small seeded cohorts, simulated once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from calfrisk.config import CohortConfig, load_cohort_config
+from calfrisk.schema import TABLES
+from calfrisk.simulate import CohortSummary, simulate_cohort
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def small_config(**cohort: object) -> CohortConfig:
+    """The default config, shrunk: 3 chunks of 64 athletes (the last one short), 120 days."""
+    values = {"n_athletes": 150, "n_days": 120, "chunk_size": 64, "burn_in_days": 28, "seed": 7}
+    values.update(cohort)
+    return load_cohort_config(overrides={"cohort": values})
+
+
+def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """The four simulator tables of ``folder``."""
+    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+
+
+@pytest.fixture(scope="session")
+def small_cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[CohortConfig, Path, CohortSummary]:
+    """A multi-chunk cohort written to disk: config, folder, summary."""
+    cfg = small_config()
+    out = tmp_path_factory.mktemp("cohort") / "small"
+    summary = simulate_cohort(cfg, out, n_jobs=1)
+    return cfg, out, summary
+
+
+@pytest.fixture(scope="session")
+def small_tables(small_cohort: tuple[CohortConfig, Path, CohortSummary]) -> dict[str, pd.DataFrame]:
+    """The small cohort's tables as DataFrames."""
+    return read_tables(small_cohort[1])
