@@ -341,7 +341,12 @@ def step(
     )
     hazard = np.zeros(n)
     r = np.flatnonzero(ran)
-    log_mult = (p.log_hr.astype(np.float32) @ x)[r].astype(np.float64)
+    # An explicit sum, not a matrix product: BLAS results depend on the array length, and an
+    # athlete's hazard must not depend on how many athletes share the call.
+    xr = x[:, r]
+    log_mult = np.zeros(r.size)
+    for i in range(xr.shape[0]):
+        log_mult += p.log_hr[i] * xr[i]
     hazard[r] = -np.expm1(-p.rate_per_hour / 60.0 * duration[r] * np.exp(log_mult))
     grade = np.zeros(n, np.int8)
     layoff_days = np.zeros(n, np.int16)
