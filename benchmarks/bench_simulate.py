@@ -63,7 +63,7 @@ SAMPLE_INTERVAL_S = 0.02
 #: Compression the simulator writes with (``calfrisk.simulate.cohort._COMPRESSION``).
 COMPRESSION = "zstd"
 #: Ratio of peak memories (largest case over smallest) above which memory is reported as growing.
-GROWTH_TOLERANCE = 1.15
+GROWTH_TOLERANCE = 1.25
 _MIB = 1024.0**2
 
 
