@@ -95,8 +95,9 @@ def test_no_running_during_a_layoff(small_tables) -> None:
 
 def test_grades_have_their_layoffs(small_cohort, small_tables) -> None:
     cfg = small_cohort[0]
-    for _grade, spec in enumerate(cfg.injury.grades, start=1):
-        days = small_tables["injuries"].query("grade == @grade")["layoff_days"]
+    injuries = small_tables["injuries"]
+    for grade, spec in enumerate(cfg.injury.grades, start=1):
+        days = injuries.loc[injuries["grade"] == grade, "layoff_days"]
         assert days.between(spec.layoff_days.low, spec.layoff_days.high).all()
 
 
