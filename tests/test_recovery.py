@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from tests.conftest import read_tables
 
 from calfrisk.config import CohortConfig, load_cohort_config
 from calfrisk.simulate import CohortSummary, simulate_cohort
+from tests.conftest import read_tables
 
 Z = 4.0
 MAX_SE = 0.1

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.conftest import read_tables, small_config
 
 from calfrisk.simulate import simulate_cohort
+from tests.conftest import read_tables, small_config
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -344,4 +344,4 @@ def simulate_cohort(
 
 def dump_config(cfg: CohortConfig) -> str:
     """The resolved config as YAML, a complete file that regenerates the same cohort."""
-    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
+    return yaml.safe_dump(cfg.model_dump(), sort_keys=False)
