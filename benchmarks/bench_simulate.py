@@ -22,7 +22,7 @@ References, measured in the same run
 * the target of 5,000,000 runner-days per second, with PASS or MISS for each case;
 * a single-worker run (``n_jobs=1``) of the smallest case, so the parallel speed-up is visible;
 * an I/O floor: the smallest case's output is read back with pyarrow and rewritten, part file by
-  part file, with the simulator's compression (zstd), once serially and once on as many threads as
+  part file, with the simulator's writer options, once serially and once on as many threads as
   the parallel run had workers; the time it takes is the part of ``sim s`` that is Parquet alone;
 * the ratio of the peak memory of the largest case to that of the smallest (the simulator is meant to
   use memory per chunk, not per cohort).
@@ -56,12 +56,13 @@ from pathlib import Path
 
 import psutil
 
+from calfrisk.simulate.cohort import WRITE_OPTIONS
+
 #: Target throughput of the simulator, runner-days per second, end to end.
 TARGET_DAYS_PER_S = 5_000_000
 #: Interval between two memory samples, seconds.
 SAMPLE_INTERVAL_S = 0.02
-#: Compression the simulator writes with (``calfrisk.simulate.cohort._COMPRESSION``).
-COMPRESSION = "zstd"
+
 #: Ratio of peak memories (largest case over smallest) above which memory is reported as growing.
 GROWTH_TOLERANCE = 1.25
 _MIB = 1024.0**2
@@ -254,6 +255,10 @@ def io_floor(out_dir: Path, scratch: Path, n_threads: int) -> tuple[float, float
     """
     import pyarrow.parquet as pq
 
+    def _options(rel: Path) -> dict[str, object]:
+        # "truth.parquet" or "truth.parquet/part-00000.parquet": the table is the first part's stem.
+        return WRITE_OPTIONS[Path(rel.parts[0]).stem]
+
     files = _parquet_files(out_dir)
     tables = [(f.relative_to(out_dir), pq.read_table(f)) for f in files]
 
@@ -263,9 +268,9 @@ def io_floor(out_dir: Path, scratch: Path, n_threads: int) -> tuple[float, float
         t0 = time.perf_counter()
         if pool is None:
             for rel, table in tables:
-                pq.write_table(table, dest / rel, compression=COMPRESSION)
+                pq.write_table(table, dest / rel, **_options(rel))
         else:
-            jobs = [pool.submit(pq.write_table, t, dest / r, compression=COMPRESSION) for r, t in tables]
+            jobs = [pool.submit(pq.write_table, t, dest / r, **_options(r)) for r, t in tables]
             for job in jobs:
                 job.result()
         return time.perf_counter() - t0
@@ -400,7 +405,7 @@ def run_benchmark(athletes: Sequence[int], n_days: int, n_jobs: int) -> None:
     if floor is not None:
         serial_s, threaded_s, n_files, n_rows = floor
         ref = single if single is not None else base
-        print(f"  I/O floor ({smallest:,} athletes, {n_files} files, {n_rows:,} rows, {COMPRESSION}):")
+        print(f"  I/O floor ({smallest:,} athletes, {n_files} files, {n_rows:,} rows, as written):")
         for how, secs, run in (("serially", serial_s, ref), (f"on {n_threads} thread(s)", threaded_s, base)):
             print(f"    rewrite {how:<16} {secs:6.2f} s = {secs / run.sim_s:4.0%} of 'sim s' of {run.label}")
     if len(parallel) > 1:

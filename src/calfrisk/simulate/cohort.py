@@ -34,7 +34,14 @@ __all__ = ["CohortSummary", "simulate_chunk", "simulate_cohort"]
 #: Horizon of the "positive running days" figure in the summary (days after the day).
 SUMMARY_HORIZON_DAYS = 7
 _EPOCH = dt.date(1970, 1, 1)
-_COMPRESSION = "zstd"
+#: Parquet writer options per table. The truth table is most of the bytes and most of the writing
+#: time: lz4 without dictionary encoding writes it ~3x faster than zstd with, for ~15 % more disk.
+WRITE_OPTIONS: dict[str, dict[str, object]] = {
+    "athletes": {"compression": "zstd"},
+    "training_log": {"compression": "zstd"},
+    "injuries": {"compression": "zstd"},
+    "truth": {"compression": "lz4", "use_dictionary": False},
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,8 @@ class CohortSummary:
 def _dates(day_index: np.ndarray, start: dt.date) -> pa.Array:
     """Calendar days as midnight timestamps (pandas reads them as datetime64, not Python objects)."""
     days = day_index.astype(np.int64) + (start - _EPOCH).days
-    return pa.array(days * 86_400_000, type=pa.timestamp("ms"))
+    # A zero-copy view of the int64 milliseconds: converting with a timestamp type checks each value.
+    return pa.array(days * 86_400_000).view(pa.timestamp("ms"))
 
 
 def _athletes_table(s: SimState, cfg: CohortConfig) -> pa.Table:
@@ -192,9 +200,13 @@ def _tables(
         "hazard": rec["hazard"].ravel(),
         "in_layoff": rec["in_layoff"].ravel(),
     }
-    x = rec["x"]  # (n_factors, n, days) after moveaxis of (days, n_factors, n)
+    # Multipliers from covariates in one pass over the contiguous (days, factor, athlete) block;
+    # x is a moved-axis view of it, (factor, athlete, day).
+    block = np.moveaxis(rec["x"], -1, 0)
+    block *= p.log_hr.astype(np.float32)[:, None]
+    np.exp(block, out=block)
     for i, name in enumerate(p.factors):
-        truth[f"mult_{name}"] = np.exp(np.float32(p.log_hr[i]) * x[i].ravel())
+        truth[f"mult_{name}"] = rec["x"][i].ravel()
     return {"training_log": log, "injuries": injuries, "truth": pa.table(truth)}
 
 
@@ -281,7 +293,7 @@ def _write_chunk(
     for name in TABLES:
         path = _part_path(Path(root), name, chunk, n_chunks)
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(tables[name], path, compression=_COMPRESSION)
+        pq.write_table(tables[name], path, **WRITE_OPTIONS[name])
     return summary
 
 
