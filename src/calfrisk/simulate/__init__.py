@@ -6,7 +6,7 @@ writes them to Parquet.
 """
 
 from calfrisk.simulate.cohort import CohortSummary, dump_config, simulate_chunk, simulate_cohort
-from calfrisk.simulate.dynamics import DayRecord, factor_covariates, step
+from calfrisk.simulate.dynamics import DayRecord, Trajectory, advance_days, step
 from calfrisk.simulate.population import draw_population
 from calfrisk.simulate.state import HABITS, PHASES, SimParams, SimState, compile_params
 
@@ -17,10 +17,11 @@ __all__ = [
     "DayRecord",
     "SimParams",
     "SimState",
+    "Trajectory",
+    "advance_days",
     "compile_params",
     "draw_population",
     "dump_config",
-    "factor_covariates",
     "simulate_chunk",
     "simulate_cohort",
     "step",

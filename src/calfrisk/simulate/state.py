@@ -133,7 +133,6 @@ class SimParams:
     build_days: tuple[int, int]
     peak_factor: tuple[float, float]
     spike_prob: np.ndarray  # by habit
-    spike_prob_max: float
     spike_factor: float
     holiday_prob: float
     holiday_days: tuple[int, int]
@@ -155,6 +154,69 @@ class SimParams:
     hills: tuple[float, float, float]
     age: tuple[float, float]  # center, per
     return_tau: float
+    kernel_args: tuple[np.ndarray, ...] = ()  # the above, packed for calfrisk.simulate.kernel
+
+
+def _pack(p: SimParams) -> tuple[np.ndarray, ...]:
+    """Pack parameters in the order calfrisk.simulate.kernel reads them."""
+    from calfrisk.simulate import kernel as k
+
+    scalars = np.empty(k.N_SCALARS)
+    values = {
+        k.P_START_WEEKDAY: p.start_weekday,
+        k.P_RATE_PER_MIN: p.rate_per_hour / 60.0,
+        k.P_SKIP: p.skip_prob,
+        k.P_TAPER_DAYS: p.taper_days,
+        k.P_TAPER_FACTOR: p.taper_factor,
+        k.P_POST_RACE: p.post_race_level,
+        k.P_GAP_LO: p.race_gap_days[0],
+        k.P_GAP_HI: p.race_gap_days[1],
+        k.P_BUILD_LO: p.build_days[0],
+        k.P_BUILD_HI: p.build_days[1],
+        k.P_PEAK_LO: p.peak_factor[0],
+        k.P_PEAK_HI: p.peak_factor[1],
+        k.P_SPIKE_FACTOR: p.spike_factor,
+        k.P_HOLIDAY_PROB: p.holiday_prob,
+        k.P_HOLIDAY_LO: p.holiday_days[0],
+        k.P_HOLIDAY_HI: p.holiday_days[1],
+        k.P_HOLIDAY_RUN: p.holiday_run_factor,
+        k.P_ILLNESS_PROB: p.illness_prob,
+        k.P_ILLNESS_LO: p.illness_days[0],
+        k.P_ILLNESS_HI: p.illness_days[1],
+        k.P_COMEBACK_DAYS: p.comeback_days,
+        k.P_RETURN_LEVEL: p.return_level,
+        k.P_RETURN_RAMP: p.return_ramp_days,
+        k.P_ACWR_THR: p.acwr[0],
+        k.P_ACWR_PER: p.acwr[1],
+        k.P_ACWR_CAP: p.acwr[2],
+        k.P_JUMP_RATIO: p.jump[0],
+        k.P_JUMP_MIN_CM: p.jump[1] * 100.0,
+        k.P_SHOE_THR: p.shoe[0],
+        k.P_SHOE_PER: p.shoe[1],
+        k.P_SHOE_CAP: p.shoe[2],
+        k.P_HILLS_THR: p.hills[0],
+        k.P_HILLS_PER: p.hills[1],
+        k.P_HILLS_CAP: p.hills[2],
+        k.P_AGE_CENTER: p.age[0],
+        k.P_AGE_PER: p.age[1],
+        k.P_RETURN_TAU: p.return_tau,
+        k.P_LAMBDA_ACUTE: LAMBDA_ACUTE,
+        k.P_LAMBDA_CHRONIC: LAMBDA_CHRONIC,
+        k.P_CHRONIC_FLOOR: CHRONIC_FLOOR_KM,
+    }
+    assert len(values) == k.N_SCALARS
+    for index, value in values.items():
+        scalars[index] = value
+    return (
+        scalars,
+        p.log_growth,
+        p.spike_prob,
+        p.comeback_level,
+        p.fast_return_prob,
+        p.grade_cum,
+        p.grade_layoff,
+        p.log_hr,
+    )
 
 
 def _habit_array(by_habit: ByHabit) -> np.ndarray:
@@ -181,7 +243,7 @@ def compile_params(cfg: CohortConfig) -> SimParams:
     t, inj, eff = cfg.training, cfg.injury, cfg.effects
     factors = cfg.factors
     grade_shares = np.array([g.share for g in inj.grades])
-    return SimParams(
+    params = SimParams(
         start_weekday=cfg.cohort.start_date.weekday(),
         factors=factors,
         log_hr=np.log(np.array([getattr(eff, f).hazard_ratio for f in factors])),
@@ -198,7 +260,6 @@ def compile_params(cfg: CohortConfig) -> SimParams:
         build_days=_int_range(t.build_weeks, 7),
         peak_factor=(t.peak_factor.low, t.peak_factor.high),
         spike_prob=_habit_array(t.spike_prob_per_day),
-        spike_prob_max=float(_habit_array(t.spike_prob_per_day).max()),
         spike_factor=t.spike_factor,
         holiday_prob=t.holidays_per_year / 365.25,
         holiday_days=_int_range(t.holiday_days),
@@ -219,6 +280,27 @@ def compile_params(cfg: CohortConfig) -> SimParams:
         age=(eff.age.center, eff.age.per),
         return_tau=eff.recent_return.tau_days,
     )
+    if factors != FACTOR_ORDER:
+        raise ValueError(f"the simulator computes the factors {FACTOR_ORDER}, the config has {factors}")
+    return dataclasses.replace(params, kernel_args=_pack(params))
+
+
+#: The factors in the order the kernel computes their covariates (that of the config's effects).
+FACTOR_ORDER: tuple[str, ...] = (
+    "acwr",
+    "weekly_jump",
+    "shoe_wear",
+    "shoe_rotation",
+    "age",
+    "prior_strain",
+    "recent_return",
+    "glute_weakness",
+    "calf_strength",
+    "hills",
+    "speed_work",
+    "warmup",
+    "stretching",
+)
 
 
 #: EWMA smoothing constants, lambda = 2 / (N + 1) with N = 7 and 28 days (Williams et al. 2017).
