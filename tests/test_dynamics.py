@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calfrisk.config import load_cohort_config
-from calfrisk.simulate import SimState, compile_params, draw_population, step
+from calfrisk.simulate import SimState, advance_days, compile_params, draw_population, step
 from calfrisk.simulate.state import LAMBDA_ACUTE, LAMBDA_CHRONIC
 
 CFG = load_cohort_config()
@@ -127,3 +127,26 @@ def test_loads_follow_the_ewma_and_rolling_week_definitions() -> None:
     np.testing.assert_allclose(state.sum7_cm / 100, km[-7:].sum(axis=0), atol=1e-9)
     np.testing.assert_allclose(state.prev7_cm / 100, km[-14:-7].sum(axis=0), atol=1e-9)
     assert LAMBDA_ACUTE == 2 / 8 and LAMBDA_CHRONIC == 2 / 29
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), days=st.integers(1, 70), n=st.integers(1, 30))
+def test_advancing_many_days_equals_stepping_day_by_day(seed: int, days: int, n: int) -> None:
+    a = _population(n, seed=7, days=5)
+    b = a.copy()
+    many = advance_days(a, PARAMS, np.random.default_rng(seed), days, width=40)
+    rng = np.random.default_rng(seed)
+    for t in range(days):
+        one = step(b, PARAMS, rng, width=40)
+        for f in dataclasses.fields(one):
+            np.testing.assert_array_equal(getattr(one, f.name), getattr(many, f.name)[..., t])
+    assert _equal_states(a, b)
+
+
+def test_day_to_day_noise_has_the_configured_spread() -> None:
+    # Easy runs of one athlete scatter around their planned distance with sd ~ distance_sigma.
+    state = _population(1, seed=8).take(np.zeros(4000, dtype=int))
+    trajectory = advance_days(state, PARAMS, np.random.default_rng(14), 1)
+    ran = trajectory.ran[:, 0] & (trajectory.session_type[:, 0] == 0)
+    spread = np.log(trajectory.distance_km[ran, 0]).std()
+    assert abs(spread - CFG.training.distance_sigma) < 0.02
