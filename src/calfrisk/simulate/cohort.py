@@ -207,6 +207,16 @@ def _summary(rec: Trajectory, n: int) -> CohortSummary:
     )
 
 
+#: Days advanced per call during the burn-in (a multiple of advance_days' block keeps the draws the same).
+BURN_IN_BLOCK = 32
+
+
+def _required(table: pa.Table) -> pa.Table:
+    """The table with its null-free columns declared non-null (Parquet then skips their definition levels)."""
+    fields = [f.with_nullable(c.null_count > 0) for f, c in zip(table.schema, table.columns, strict=True)]
+    return pa.Table.from_arrays(table.columns, schema=pa.schema(fields))
+
+
 def _chunk_ids(cfg: CohortConfig, chunk: int) -> np.ndarray:
     size = cfg.cohort.chunk_size
     return np.arange(chunk * size, min((chunk + 1) * size, cfg.cohort.n_athletes), dtype=np.int32)
@@ -241,8 +251,10 @@ def simulate_chunk(
     rng = np.random.default_rng(seed)
     burn = cfg.cohort.burn_in_days
     state = draw_population(cfg.population, p, rng, ids, start_day=-burn, width=width)
-    if burn:
-        advance_days(state, p, rng, burn, width=width)
+    # Burn-in days are not recorded: reuse one block's worth of output arrays for all of them.
+    scratch = Trajectory.empty(len(ids), min(burn, BURN_IN_BLOCK), len(p.factors))
+    for start in range(0, burn, BURN_IN_BLOCK):
+        advance_days(state, p, rng, min(BURN_IN_BLOCK, burn - start), width=width, out=scratch)
     athletes = _athletes_table(state.copy(), cfg)  # the days ahead mutate the state arrays in place
     rec = advance_days(state, p, rng, cfg.cohort.n_days, width=width)
     summary = _summary(rec, len(ids))
@@ -263,7 +275,7 @@ def _write_chunk(
     for name in TABLES:
         path = _part_path(Path(root), name, chunk, n_chunks)
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(tables[name], path, **WRITE_OPTIONS[name])
+        pq.write_table(_required(tables[name]), path, **WRITE_OPTIONS[name])
     return summary
 
 
