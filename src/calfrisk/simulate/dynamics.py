@@ -36,8 +36,9 @@ __all__ = ["TYPE_CODES", "DayRecord", "Trajectory", "advance_days", "step"]
 
 #: Integer codes of calfrisk.schema.SESSION_TYPES, in that order.
 TYPE_CODES = {"easy": 0, "long": 1, "tempo": 2, "intervals": 3, "hills": 4, "race": 5}
-#: Days of randomness drawn at once by advance_days (bounds memory for long periods).
-_BLOCK_DAYS = 32
+#: Days of randomness drawn at once by advance_days: long blocks let the kernel write each athlete's
+#: outputs in long runs (faster); the cap bounds memory (~70 B per athlete-day of the block).
+_BLOCK_DAYS = 366
 
 
 @dataclass(slots=True)
@@ -141,6 +142,18 @@ def _run(s: SimState, p: SimParams, u: np.ndarray, strains: bool, t0: int, out: 
     )
 
 
+def _check_out(out: Trajectory, n: int, days: int, n_factors: int) -> None:
+    # The compiled kernel does not check bounds: a too-small array would be written past its end.
+    reference = Trajectory.empty(0, 0, 0)
+    for name in Trajectory.__slots__:
+        array, ref = getattr(out, name), getattr(reference, name)
+        shape = (n_factors, n) if name == "x" else (n,)
+        if array.dtype != ref.dtype or array.shape[:-1] != shape or array.shape[-1] < days:
+            raise ValueError(f"out.{name} must be {ref.dtype} of shape {(*shape, days)} (or more days)")
+        if not array.flags.c_contiguous:
+            raise ValueError(f"out.{name} must be C-contiguous")
+
+
 def _draw(rng: np.random.Generator, days: int, n: int, width: int | None, p: SimParams) -> np.ndarray:
     width = n if width is None else width
     if width < n:
@@ -187,7 +200,10 @@ def advance_days(
         Athlete-by-day arrays of what happened. The result equals ``days`` calls of :func:`step`
         with the same Generator.
     """
-    out = Trajectory.empty(s.n, days, len(p.factors)) if out is None else out
+    if out is None:
+        out = Trajectory.empty(s.n, days, len(p.factors))
+    else:
+        _check_out(out, s.n, days, len(p.factors))
     for t0 in range(0, days, _BLOCK_DAYS):
         block = min(_BLOCK_DAYS, days - t0)
         _run(s, p, _draw(rng, block, s.n, width, p), strains, t0, out)
@@ -224,6 +240,4 @@ def step(
         The day's session, hazard, factor covariates and strain for each athlete.
     """
     day = advance_days(s, p, rng, 1, width=width, strains=strains)
-    fields = {name: getattr(day, name) for name in Trajectory.__slots__}
-    fields = {name: value[..., 0] for name, value in fields.items()}
-    return DayRecord(**fields)
+    return DayRecord(**{name: getattr(day, name)[..., 0] for name in Trajectory.__slots__})

@@ -419,4 +419,5 @@ def advance(
             o_layoff_days[i, col] = layoff
             o_fast[i, col] = fast
         for f in range(n_factors):
-            o_x[f, i, t0 : t0 + n_days] = xb[f]
+            for t in range(n_days):  # an explicit loop: slice assignment costs more here
+                o_x[f, i, t0 + t] = xb[f, t]
