@@ -11,7 +11,8 @@ the same interpreter, so that one case's memory cannot pollute another's. For ea
 * ``proc s`` -- wall seconds of the whole subprocess, as seen by this (parent) process;
 * ``days/s`` -- runner-days per second, ``CohortSummary.athlete_days / sim s``;
 * ``peak tree`` -- the peak of the resident set size summed over the subprocess and all its
-  descendants (the loky worker processes), sampled by a background thread every ~20 ms with psutil.
+  descendants (none: the simulator runs its chunks on threads), sampled by a background thread
+  every ~20 ms with psutil.
   Summed RSS counts shared pages (libraries, copy-on-write memory) once per process, so it is an
   upper bound of the physical memory used; samples can miss spikes shorter than the interval;
 * ``peak proc`` -- the largest peak RSS reached by any single process of that tree;
@@ -161,7 +162,7 @@ def run_case_child(n_athletes: int, n_days: int, n_jobs: int, out_dir: str) -> N
     n_athletes, n_days : int
         Size of the cohort.
     n_jobs : int
-        Worker processes for :func:`calfrisk.simulate.simulate_cohort`.
+        Workers (threads) for :func:`calfrisk.simulate.simulate_cohort`.
     out_dir : str
         Output folder; must not exist.
     """
@@ -185,7 +186,7 @@ def run_case(label: str, n_athletes: int, n_days: int, n_jobs: int, out_dir: Pat
     n_athletes, n_days : int
         Size of the cohort.
     n_jobs : int
-        Worker processes for the simulator.
+        Workers (threads) for the simulator.
     out_dir : Path
         Output folder of the simulator; must not exist. Left in place for the caller.
 
@@ -324,7 +325,7 @@ def run_benchmark(athletes: Sequence[int], n_days: int, n_jobs: int) -> None:
     n_days : int
         Days simulated per athlete.
     n_jobs : int
-        Worker processes of the parallel runs (joblib convention, ``-1`` = all cores).
+        Workers (threads) of the parallel runs (joblib convention, ``-1`` = all cores).
     """
     import joblib
 
@@ -385,7 +386,7 @@ def run_benchmark(athletes: Sequence[int], n_days: int, n_jobs: int) -> None:
     print("sim s   = simulate_cohort() call, timed inside the subprocess (imports excluded)")
     print("proc s  = whole subprocess as seen by the parent (interpreter start-up and imports included)")
     print("days/s  = runner-days / sim s, end to end incl. Parquet writing")
-    print("peak    = peak RSS summed over the subprocess and its loky workers (tree) / of one process;")
+    print("peak    = peak RSS summed over the subprocess and any children (tree) / of one process;")
     interval_ms = SAMPLE_INTERVAL_S * 1000
     print(f"          sampled every {interval_ms:.0f} ms; 'procs' = most processes seen at once")
     print()

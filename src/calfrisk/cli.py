@@ -50,7 +50,7 @@ def cli() -> None:
     type=click.IntRange(min=-1),
     default=-1,
     show_default=True,
-    help="Worker processes (-1: all cores).",
+    help="Worker threads (-1: one per core).",
 )
 def simulate(
     config_path: Path | None,

@@ -298,7 +298,8 @@ def simulate_cohort(
     overwrite : bool, default=False
         Replace a non-empty ``out_dir``.
     n_jobs : int, optional
-        Worker processes (joblib convention: ``None`` = 1, ``-1`` = all cores).
+        Worker threads, one chunk each at a time (joblib convention: ``None`` = 1, ``-1`` = one per
+        core). The compiled kernel and the Parquet writer release the GIL, so threads scale.
     progress : callable, optional
         Called as ``progress(done_chunks, n_chunks)`` after each chunk.
 
