@@ -228,3 +228,13 @@ def test_bad_horizon(horizon: object) -> None:
     days = pd.DataFrame({"athlete_id": [1], "date": [START]})
     with pytest.raises(InputError, match="horizon"):
         strain_labels(days, days.iloc[:0], horizon=horizon)  # type: ignore[arg-type]
+
+
+@settings(max_examples=25, deadline=None)
+@given(panel=panels())
+def test_same_features_as_the_plain_pandas_reference(panel: pd.DataFrame) -> None:
+    from benchmarks.features_reference import pandas_features
+
+    pd.testing.assert_frame_equal(
+        _features(panel), pandas_features(panel), check_exact=False, rtol=1e-9, atol=1e-9
+    )
