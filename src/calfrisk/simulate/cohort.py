@@ -217,9 +217,29 @@ def _required(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(table.columns, schema=pa.schema(fields))
 
 
-def _chunk_ids(cfg: CohortConfig, chunk: int) -> np.ndarray:
+def chunk_ids(cfg: CohortConfig, chunk: int) -> np.ndarray:
     size = cfg.cohort.chunk_size
     return np.arange(chunk * size, min((chunk + 1) * size, cfg.cohort.n_athletes), dtype=np.int32)
+
+
+def start_chunk(
+    cfg: CohortConfig, chunk: int, seed: np.random.SeedSequence, params: SimParams
+) -> tuple[SimState, np.random.Generator]:
+    """A chunk's athletes on the morning of the first recorded day, and the chunk's Generator.
+
+    Draws the population and runs the burn-in exactly as :func:`simulate_chunk` does, so stepping the
+    returned state with the returned Generator (with ``width=chunk_size``) replays the cohort.
+    """
+    ids = chunk_ids(cfg, chunk)
+    width = cfg.cohort.chunk_size
+    rng = np.random.default_rng(seed)
+    burn = cfg.cohort.burn_in_days
+    state = draw_population(cfg.population, params, rng, ids, start_day=-burn, width=width)
+    # Burn-in days are not recorded: reuse one block's worth of output arrays for all of them.
+    scratch = Trajectory.empty(len(ids), min(burn, BURN_IN_BLOCK), len(params.factors))
+    for start in range(0, burn, BURN_IN_BLOCK):
+        advance_days(state, params, rng, min(BURN_IN_BLOCK, burn - start), width=width, out=scratch)
+    return state, rng
 
 
 def simulate_chunk(
@@ -246,15 +266,9 @@ def simulate_chunk(
         The chunk's counts.
     """
     p = compile_params(cfg) if params is None else params
-    ids = _chunk_ids(cfg, chunk)
+    state, rng = start_chunk(cfg, chunk, seed, p)
+    ids = state.athlete_id
     width = cfg.cohort.chunk_size
-    rng = np.random.default_rng(seed)
-    burn = cfg.cohort.burn_in_days
-    state = draw_population(cfg.population, p, rng, ids, start_day=-burn, width=width)
-    # Burn-in days are not recorded: reuse one block's worth of output arrays for all of them.
-    scratch = Trajectory.empty(len(ids), min(burn, BURN_IN_BLOCK), len(p.factors))
-    for start in range(0, burn, BURN_IN_BLOCK):
-        advance_days(state, p, rng, min(BURN_IN_BLOCK, burn - start), width=width, out=scratch)
     athletes = _athletes_table(state.copy(), cfg)  # the days ahead mutate the state arrays in place
     rec = advance_days(state, p, rng, cfg.cohort.n_days, width=width)
     summary = _summary(rec, len(ids))

@@ -32,7 +32,7 @@ import numpy as np
 from calfrisk.simulate.kernel import N_UNIFORM, STATE_FIELDS, advance, noise_multipliers
 from calfrisk.simulate.state import SimParams, SimState
 
-__all__ = ["TYPE_CODES", "DayRecord", "Trajectory", "advance_days", "step"]
+__all__ = ["N_UNIFORM", "TYPE_CODES", "DayRecord", "Trajectory", "advance_days", "advance_with", "step"]
 
 #: Integer codes of calfrisk.schema.SESSION_TYPES, in that order.
 TYPE_CODES = {"easy": 0, "long": 1, "tempo": 2, "intervals": 3, "hills": 4, "race": 5}
@@ -154,14 +154,60 @@ def _check_out(out: Trajectory, n: int, days: int, n_factors: int) -> None:
             raise ValueError(f"out.{name} must be C-contiguous")
 
 
-def _draw(rng: np.random.Generator, days: int, n: int, width: int | None, p: SimParams) -> np.ndarray:
+def _draw(rng: np.random.Generator, days: int, n: int, width: int | None) -> np.ndarray:
     width = n if width is None else width
     if width < n:
         raise ValueError(f"width ({width}) must be at least the number of athletes ({n})")
     # One block of (days, rows, width) is the same stream as `days` draws of (1, rows, width).
-    u = np.ascontiguousarray(rng.random((days, N_UNIFORM, width))[:, :, :n])
-    noise_multipliers(u, p.distance_sigma)
-    return u
+    return np.ascontiguousarray(rng.random((days, N_UNIFORM, width))[:, :, :n])
+
+
+def advance_with(
+    s: SimState,
+    p: SimParams,
+    uniforms: np.ndarray,
+    *,
+    strains: bool = True,
+    out: Trajectory | None = None,
+    first_day: int = 0,
+) -> Trajectory:
+    """Advance ``s`` by ``uniforms.shape[0]`` days using the given random numbers, in place.
+
+    For callers that need to control where each athlete's randomness comes from (the oracle seeds
+    each athlete's futures separately, so its estimates do not depend on which athletes share a call).
+
+    Parameters
+    ----------
+    s : SimState
+        The athletes' state; updated.
+    p : SimParams
+        Compiled parameters.
+    uniforms : ndarray of shape (days, N_UNIFORM, s.n)
+        Uniforms on [0, 1); modified in place (its noise rows become multipliers).
+    strains : bool, default=True
+        Draw strain onsets.
+    out : Trajectory, optional
+        Arrays to write into, from column ``first_day`` on.
+    first_day : int, default=0
+        Column of ``out`` that receives the first day.
+
+    Returns
+    -------
+    Trajectory
+        ``out``, or new arrays for exactly these days.
+    """
+    days = uniforms.shape[0]
+    if uniforms.shape[1:] != (N_UNIFORM, s.n) or uniforms.dtype != np.float64:
+        raise ValueError(f"uniforms must be float64 of shape (days, {N_UNIFORM}, {s.n})")
+    if out is None:
+        out = Trajectory.empty(s.n, days, len(p.factors))
+        first_day = 0
+    else:
+        _check_out(out, s.n, first_day + days, len(p.factors))
+    uniforms = np.ascontiguousarray(uniforms)
+    noise_multipliers(uniforms, p.distance_sigma)
+    _run(s, p, uniforms, strains, first_day, out)
+    return out
 
 
 def advance_days(
@@ -206,7 +252,7 @@ def advance_days(
         _check_out(out, s.n, days, len(p.factors))
     for t0 in range(0, days, _BLOCK_DAYS):
         block = min(_BLOCK_DAYS, days - t0)
-        _run(s, p, _draw(rng, block, s.n, width, p), strains, t0, out)
+        advance_with(s, p, _draw(rng, block, s.n, width), strains=strains, out=out, first_day=t0)
     return out
 
 
