@@ -78,6 +78,112 @@ def simulate(
     print_cohort_summary(summary, cfg, out_dir)
 
 
+@cli.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True, help="Cohort folder.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Train config (YAML), laid over the shipped defaults.  [default: configs/train.yaml]",
+)
+@click.option("--experiment", default="calfrisk", show_default=True, help="MLflow experiment.")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Model directory to write."
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing model directory.")
+@click.option("--metrics-json", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--models", default=None, help="Comma-separated subset of the configured models.")
+@click.option("--register", default=None, help="Register the model under this name, alias 'champion'.")
+@click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+def train(
+    data_dir: Path,
+    config_path: Path | None,
+    experiment: str,
+    out_dir: Path | None,
+    overwrite: bool,
+    metrics_json: Path | None,
+    models: str | None,
+    register: str | None,
+    no_tracking: bool,
+) -> None:
+    """Train and evaluate the models on a simulated cohort; log them to MLflow."""
+    import json
+    import time
+
+    from calfrisk.config import load_train_config
+    from calfrisk.io import atomic_write_text, check_output_dir
+    from calfrisk.report import print_training
+    from calfrisk.train import load_cohort, train_models
+
+    cfg = load_train_config(config_path)
+    if out_dir is not None:
+        check_output_dir(out_dir, overwrite=overwrite)
+    tables, cohort = load_cohort(data_dir)
+    chosen = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
+    steps: list[tuple[str, float]] = []
+
+    def progress(step: str) -> None:
+        steps.append((step, time.perf_counter()))
+        click.echo(f"  {step} ...", err=True)
+
+    result = train_models(tables, cfg, cohort=cohort, models=chosen, progress=progress)
+    run_id = None
+    if not no_tracking:
+        from calfrisk.panel import daily_panel
+        from calfrisk.tracking import log_training
+
+        example = daily_panel(
+            tables["training_log"], tables["athletes"], tables["injuries"], days=tables["truth"].head(60)
+        )
+        run_id = log_training(
+            result,
+            cfg.model_dump(),
+            data_dir=data_dir,
+            experiment=experiment,
+            input_example=example.head(5),
+            register_as=register,
+        )
+    if out_dir is not None and "gbm" in result.pipelines:
+        from calfrisk.persist import save_model
+
+        meta = {
+            "horizon_days": cfg.data.horizon_days,
+            "model": "gbm",
+            "metrics": result.metrics["models"]["gbm"],
+        }
+        save_model(result.pipelines["gbm"], out_dir, meta, overwrite=overwrite)
+    if metrics_json is not None:
+        atomic_write_text(metrics_json, json.dumps(result.metrics, indent=2) + "\n")
+    print_training(result, run_id)
+
+
+@cli.command()
+@click.option("--experiment", default="calfrisk", show_default=True, help="MLflow experiment.")
+@click.option(
+    "--sort",
+    type=click.Choice(["roc_auc", "average_precision", "brier", "ece", "roc_auc_fraction_of_oracle"]),
+    default="roc_auc",
+    show_default=True,
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def compare(experiment: str, sort: str, fmt: str) -> None:
+    """Compare the tracked runs of an experiment side by side."""
+    from calfrisk.schema import InputError
+    from calfrisk.tracking import compare_runs
+
+    try:
+        table = compare_runs(experiment, sort)
+    except KeyError:
+        raise InputError(f"--experiment {experiment}: no such MLflow experiment") from None
+    if fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+    else:
+        from calfrisk.report import print_comparison
+
+        print_comparison(table)
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"{_PROG}: error: {message}", err=True)
     sys.exit(code)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -20,9 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from calfrisk.schema import InputError
 
 __all__ = [
+    "MODEL_NAMES",
     "CohortConfig",
+    "TrainConfig",
     "default_cohort_path",
+    "default_train_path",
     "load_cohort_config",
+    "load_train_config",
 ]
 
 Positive = Annotated[float, Field(gt=0)]
@@ -260,9 +264,71 @@ class CohortConfig(_Frozen):
         return tuple(Effects.model_fields)
 
 
+#: Models ``calfrisk train`` knows, by config name.
+MODEL_NAMES: tuple[str, ...] = ("gbm", "logistic", "acwr_zone", "ten_percent", "lovdal")
+
+
+class TrainData(_Frozen):
+    """Labels and splits."""
+
+    horizon_days: PositiveInt
+    test_fraction: Annotated[float, Field(gt=0, lt=1)]
+    n_folds: Annotated[int, Field(ge=2)]
+    seed: NonNegativeInt
+
+
+class OracleSettings(_Frozen):
+    """The Monte Carlo oracle."""
+
+    n_rollouts: PositiveInt
+
+
+class EvaluationSettings(_Frozen):
+    """Confidence intervals and calibration bins."""
+
+    n_boot: PositiveInt
+    ece_bins: Annotated[int, Field(ge=2)]
+
+
+class ModelSpec(_Frozen):
+    """One model: its calibration (where it has one) and its estimator's parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+    calibration: Literal["isotonic", "sigmoid"] | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrainConfig(_Frozen):
+    """Everything ``calfrisk train`` needs."""
+
+    data: TrainData
+    oracle: OracleSettings
+    evaluation: EvaluationSettings
+    models: dict[str, ModelSpec]
+    latent: list[str]
+
+    @model_validator(mode="after")
+    def _known_models(self) -> TrainConfig:
+        for name in self.models:
+            if name not in MODEL_NAMES:
+                raise ValueError(f"unknown model {name!r} (known: {', '.join(MODEL_NAMES)})")
+        for name in self.latent:
+            if name not in self.models:
+                raise ValueError(f"latent model {name!r} is not among the models")
+        if not self.models:
+            raise ValueError("no model to train")
+        return self
+
+
 def default_cohort_path() -> Path:
     """Path of the default cohort config shipped with the package."""
     return Path(str(resources.files("calfrisk") / "configs" / "cohort.yaml"))
+
+
+def default_train_path() -> Path:
+    """Path of the default train config shipped with the package."""
+    return Path(str(resources.files("calfrisk") / "configs" / "train.yaml"))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -307,6 +373,22 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"key '{key}': {error['msg']}{shown}"
 
 
+def _load(
+    model: type[BaseModel], default: Path, path: str | Path | None, overrides: Mapping[str, Any] | None
+):
+    data = _read_yaml(default)
+    source = default
+    if path is not None:
+        source = Path(path)
+        data = _overlay(data, _read_yaml(source))
+    if overrides:
+        data = _overlay(data, overrides)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{source}: {_describe(exc.errors()[0])}") from None
+
+
 def load_cohort_config(
     path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
 ) -> CohortConfig:
@@ -335,15 +417,15 @@ def load_cohort_config(
     >>> cfg.cohort.n_athletes
     10
     """
-    default = default_cohort_path()
-    data = _read_yaml(default)
-    source = default
-    if path is not None:
-        source = Path(path)
-        data = _overlay(data, _read_yaml(source))
-    if overrides:
-        data = _overlay(data, overrides)
-    try:
-        return CohortConfig.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(f"{source}: {_describe(exc.errors()[0])}") from None
+    return _load(CohortConfig, default_cohort_path(), path, overrides)
+
+
+def load_train_config(
+    path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> TrainConfig:
+    """Load and validate a train config, laid over ``configs/train.yaml`` like :func:`load_cohort_config`.
+
+    A model left out of ``models`` in the user's file is still trained (the defaults list it); to
+    train fewer models, give ``models`` as the full mapping in ``overrides`` or edit a copy of the file.
+    """
+    return _load(TrainConfig, default_train_path(), path, overrides)

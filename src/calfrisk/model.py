@@ -166,3 +166,39 @@ class BalancedBaggingClassifier(ClassifierMixin, BaseEstimator):
 
 def _rows(X: pd.DataFrame | np.ndarray, rows: np.ndarray) -> pd.DataFrame | np.ndarray:
     return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
+
+
+def build_model(name: str, calibration: str | None, params: dict, folds: list) -> object:
+    """The estimator a train config names, with its parameters.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`calfrisk.config.MODEL_NAMES`.
+    calibration : {"isotonic", "sigmoid"} or None
+        Calibration of the boosted models (default: isotonic for gbm, sigmoid for lovdal).
+    params : dict
+        The estimator's parameters, one to one.
+    folds : list of (train, calibration) row positions
+        Athlete-grouped splits of the training rows, for calibration.
+
+    Raises
+    ------
+    InputError
+        If the name is unknown or a parameter is not one of the estimator's.
+    """
+    from calfrisk.schema import InputError
+
+    try:
+        if name == "gbm":
+            return gradient_boosting(folds, method=calibration or "isotonic", **params)
+        if name == "logistic":
+            return logistic(**params)
+        if name in ("acwr_zone", "ten_percent"):
+            return ZoneRuleClassifier(**{k: tuple(v) if k == "edges" else v for k, v in params.items()})
+        if name == "lovdal":
+            bags = BalancedBaggingClassifier(**params)
+            return CalibratedClassifierCV(bags, method=calibration or "sigmoid", cv=folds, ensemble=True)
+    except TypeError as exc:
+        raise InputError(f"models.{name}.params: {exc}") from None
+    raise InputError(f"unknown model {name!r}")

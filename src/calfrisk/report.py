@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -14,7 +15,13 @@ from rich.table import Table
 from calfrisk.config import CohortConfig
 from calfrisk.simulate import CohortSummary
 
-__all__ = ["cohort_summary_table", "print_cohort_summary", "progress_bar"]
+__all__ = [
+    "cohort_summary_table",
+    "print_cohort_summary",
+    "print_comparison",
+    "print_training",
+    "progress_bar",
+]
 
 
 @contextlib.contextmanager
@@ -63,3 +70,62 @@ def print_cohort_summary(summary: CohortSummary, cfg: CohortConfig, out_dir: Pat
     console = Console(file=sys.stdout)
     console.print(cohort_summary_table(summary, cfg))
     console.print(f"Tables written to {out_dir}: athletes, training_log, injuries, truth (Parquet).")
+
+
+def _fmt(value: float) -> str:
+    return "-" if value != value else f"{value:.3f}"  # NaN: not available
+
+
+def print_training(result: object, run_id: str | None) -> None:
+    """Print a training run's test metrics, one row per model, the oracle last, and its timings."""
+    metrics = result.metrics  # type: ignore[attr-defined]
+    table = Table(title=f"Held-out athletes: {metrics['n_test_athletes']} ({metrics['n_test_rows']:,} days)")
+    for column in ("model", "ROC AUC (95% CI)", "AP", "Brier", "ECE", "fraction of oracle AUC"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    rows = dict(metrics["models"])
+    if "oracle" in metrics:
+        rows["oracle"] = metrics["oracle"]
+    for name, m in rows.items():
+        low, high = m["ci"]["roc_auc"]
+        fraction = m.get("roc_auc_fraction_of_oracle", float("nan"))
+        table.add_row(
+            name,
+            f"{m['roc_auc']:.3f} ({low:.3f}-{high:.3f})",
+            _fmt(m["average_precision"]),
+            _fmt(m["brier"]),
+            _fmt(m["ece"]),
+            _fmt(fraction),
+        )
+    console = Console(file=sys.stdout)
+    console.print(table)
+    timings = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items())  # type: ignore[attr-defined]
+    console.print(f"Timings: {timings}")
+    if run_id:
+        console.print(f"MLflow run {run_id}")
+
+
+_HEADERS = {
+    "roc_auc": "ROC AUC",
+    "average_precision": "AP",
+    "brier": "Brier",
+    "ece": "ECE",
+    "roc_auc_fraction_of_oracle": "of oracle",
+}
+
+
+def print_comparison(frame: pd.DataFrame) -> None:
+    """Print ``calfrisk compare``'s table (the data column shows the cohort folder's name)."""
+    table = Table(title="Tracked runs")
+    for column in frame.columns:
+        table.add_column(
+            _HEADERS.get(column, column), justify="left" if column in ("run", "model", "data") else "right"
+        )
+    for _, row in frame.iterrows():
+        cells = []
+        for column, value in row.items():
+            if column == "data":
+                cells.append(Path(str(value)).name)
+            else:
+                cells.append(str(value) if isinstance(value, str) else _fmt(float(value)))
+        table.add_row(*cells)
+    Console(file=sys.stdout).print(table)

@@ -1,0 +1,166 @@
+"""MLflow tracking: the only module that imports mlflow.
+
+The default store is SQLite in the working directory (``sqlite:///mlflow.db``);
+``MLFLOW_TRACKING_URI`` overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from calfrisk.persist import TRUSTED_TYPES
+from calfrisk.train import TrainResult
+
+__all__ = ["DEFAULT_TRACKING_URI", "compare_runs", "log_training", "tracking_uri"]
+
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+#: Columns of ``calfrisk compare``, by metric key of a model.
+COMPARE_METRICS = ("roc_auc", "average_precision", "brier", "ece", "roc_auc_fraction_of_oracle")
+
+
+def tracking_uri() -> str:
+    """The tracking URI in force: ``MLFLOW_TRACKING_URI`` or the local SQLite store."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _mlflow():
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri())
+    return mlflow
+
+
+def log_training(
+    result: TrainResult,
+    config: Mapping[str, Any],
+    *,
+    data_dir: str | Path,
+    experiment: str,
+    input_example: pd.DataFrame,
+    register_as: str | None = None,
+) -> str:
+    """Log a training run: config as parameters, every metric, plots, and the fitted gradient boosting.
+
+    Parameters
+    ----------
+    result : TrainResult
+        The output of :func:`calfrisk.train.train_models`.
+    config : mapping
+        The resolved train config (``TrainConfig.model_dump()``), logged as flattened parameters.
+    data_dir : str or Path
+        The cohort trained on, logged as the ``data`` parameter.
+    experiment : str
+        MLflow experiment name.
+    input_example : DataFrame
+        A few daily-panel rows, for the model's signature and example.
+    register_as : str, optional
+        Register the logged model under this name and point its alias ``champion`` at it.
+
+    Returns
+    -------
+    str
+        The run id.
+    """
+    mlflow = _mlflow()
+    from mlflow.models import infer_signature
+
+    from calfrisk.plots import calibration_figure, pr_figure, roc_figure
+
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run() as run:
+        mlflow.log_params({**_flatten(config), "data": str(data_dir)})
+        metrics: dict[str, float] = {}
+        groups = {
+            **result.metrics["models"],
+            **({"oracle": result.metrics["oracle"]} if "oracle" in result.metrics else {}),
+        }
+        for model, entry in groups.items():
+            for key, value in entry.items():
+                if key == "ci":
+                    for metric, (low, high) in value.items():
+                        metrics[f"{model}.{metric}.ci_low"] = low
+                        metrics[f"{model}.{metric}.ci_high"] = high
+                else:
+                    metrics[f"{model}.{key}"] = value
+        for key in ("n_test_athletes", "n_train_athletes", "n_test_rows", "positive_rate"):
+            metrics[key] = float(result.metrics[key])
+        metrics.update({f"time.{k}": v for k, v in result.timings.items()})
+        mlflow.log_metrics(metrics)
+        preds = result.predictions
+        y = preds["label"].to_numpy()
+        curves = {c: preds[c].to_numpy() for c in preds.columns if c not in ("athlete_id", "date", "label")}
+        for name, fig in (
+            ("roc.png", roc_figure(y, curves)),
+            ("precision_recall.png", pr_figure(y, curves)),
+            ("calibration.png", calibration_figure(y, curves)),
+        ):
+            mlflow.log_figure(fig, name)
+        mlflow.log_dict(result.metrics, "metrics.json")
+        if "gbm" in result.pipelines:
+            pipeline = result.pipelines["gbm"]
+            with warnings.catch_warnings():
+                # Integer columns (ids, counts) never hold missing values here: mlflow's hint is moot.
+                warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+                signature = infer_signature(input_example, pipeline.predict_proba(input_example)[:, 1])
+            info = mlflow.sklearn.log_model(
+                pipeline,
+                name="model",
+                serialization_format="skops",
+                skops_trusted_types=list(TRUSTED_TYPES),
+                signature=signature,
+                input_example=input_example,
+                pyfunc_predict_fn="predict_proba",
+                registered_model_name=register_as,
+            )
+            if register_as:
+                version = info.registered_model_version
+                mlflow.MlflowClient().set_registered_model_alias(register_as, "champion", version)
+        return run.info.run_id
+
+
+def compare_runs(experiment: str, sort: str = "roc_auc") -> pd.DataFrame:
+    """One row per (run, model) of an experiment: data, the headline metrics, fraction of the oracle.
+
+    Raises
+    ------
+    KeyError
+        If the experiment does not exist.
+    """
+    mlflow = _mlflow()
+    found = mlflow.get_experiment_by_name(experiment)
+    if found is None:
+        raise KeyError(experiment)
+    runs = mlflow.search_runs(experiment_ids=[found.experiment_id])
+    rows = []
+    for _, run in runs.iterrows():
+        models = sorted(
+            {c.split(".")[1] for c in run.index if c.startswith("metrics.") and c.endswith(".roc_auc")}
+        )
+        for model in models:
+            row = {"run": run["run_id"][:8], "model": model, "data": run.get("params.data", "")}
+            for metric in COMPARE_METRICS:
+                row[metric] = run.get(f"metrics.{model}.{metric}", float("nan"))
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=["run", "model", "data", *COMPARE_METRICS])
+    if sort not in table.columns:
+        raise ValueError(sort)
+    ascending = sort in ("brier", "ece")
+    return table.sort_values(sort, ascending=ascending, kind="stable").reset_index(drop=True)

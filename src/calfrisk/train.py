@@ -1,0 +1,229 @@
+"""Train and evaluate every configured model on a simulated cohort, against the oracle.
+
+The flow: tables ─► daily panel ─► past-only features (once) ─► labels ─► athlete-disjoint split
+(held-out test athletes; athlete-grouped folds inside training) ─► each model fitted on the training
+athletes ─► scored on the test athletes, beside the Monte Carlo oracle on the same athlete-days.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import InvalidParameterError
+
+from calfrisk.config import CohortConfig, TrainConfig, load_cohort_config
+from calfrisk.evaluate import (
+    athlete_bootstrap,
+    athlete_folds,
+    expected_calibration_error,
+    held_out_athletes,
+    reliability_table,
+    score,
+)
+from calfrisk.features import LoadFeatures
+from calfrisk.labels import strain_labels
+from calfrisk.model import build_model
+from calfrisk.panel import daily_panel
+from calfrisk.schema import TABLES, InputError
+
+__all__ = ["TrainResult", "load_cohort", "train_models"]
+
+#: Latent columns of the athletes table that replace the test scores in ``<model>_latent``.
+LATENT_SWAP = {"glute_test_score": "latent_glute_strength", "calf_test_score": "latent_calf_strength"}
+_REQUIRED = {
+    "athletes": ["athlete_id", "age", "sex", "prior_calf_strains", "glute_test_score", "calf_test_score"],
+    "training_log": [
+        "athlete_id",
+        "date",
+        "distance_km",
+        "duration_min",
+        "elevation_gain_m",
+        "session_type",
+        "shoe_id",
+    ],
+    "injuries": ["athlete_id", "date"],
+    "truth": ["athlete_id", "date", "in_layoff"],
+}
+
+
+def load_cohort(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], CohortConfig | None]:
+    """Read a simulated cohort's tables (and its config, when present), checking what training needs.
+
+    Raises
+    ------
+    InputError
+        If the folder, a table, a column or any rows are missing.
+    """
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise InputError(f"--data {root}: no such folder")
+    tables = {}
+    for name in TABLES:
+        path = root / f"{name}.parquet"
+        if not path.exists():
+            raise InputError(f"--data {root}: no {name}.parquet (expected the output of calfrisk simulate)")
+        try:
+            tables[name] = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for unreadable files
+            raise InputError(f"{path}: not a readable Parquet table ({type(exc).__name__})") from None
+        missing = [c for c in _REQUIRED[name] if c not in tables[name].columns]
+        if missing:
+            raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+        if name != "injuries" and tables[name].empty:
+            raise InputError(f"{path}: no rows")
+    config = root / "config.yaml"
+    return tables, (load_cohort_config(config) if config.exists() else None)
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced: fitted models, test predictions, metrics."""
+
+    metrics: dict[str, object]
+    predictions: pd.DataFrame  # test athlete-days: athlete_id, date, label, one column per model, oracle
+    bootstrap: pd.DataFrame
+    reliability: dict[str, pd.DataFrame]
+    pipelines: dict[str, Pipeline]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _features(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, LoadFeatures]:
+    panel = daily_panel(tables["training_log"], tables["athletes"], tables["injuries"], days=tables["truth"])
+    transformer = LoadFeatures().fit(panel)
+    features = pd.DataFrame(
+        transformer.transform(panel), index=panel.index, columns=transformer.get_feature_names_out()
+    )
+    return panel, features, transformer
+
+
+def train_models(
+    tables: dict[str, pd.DataFrame],
+    cfg: TrainConfig,
+    *,
+    cohort: CohortConfig | None = None,
+    models: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Fit every configured model on the training athletes and score it on the held-out ones.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        The cohort's tables (:func:`load_cohort`).
+    cfg : TrainConfig
+        Models, splits, oracle and evaluation settings.
+    cohort : CohortConfig, optional
+        The cohort's simulator config; without it the oracle is skipped.
+    models : list of str, optional
+        Train only these of the configured models.
+    progress : callable, optional
+        Called with the name of each step as it starts.
+
+    Returns
+    -------
+    TrainResult
+    """
+    say = progress or (lambda step: None)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    names = list(cfg.models) if models is None else models
+    for name in names:
+        if name not in cfg.models:
+            raise InputError(f"--models: unknown model {name!r} (configured: {', '.join(cfg.models)})")
+    say("features")
+    panel, X, transformer = _features(tables)
+    labels = strain_labels(tables["truth"], tables["injuries"], horizon=cfg.data.horizon_days)
+    keep = labels["eligible"].to_numpy()
+    X, y = X[keep].reset_index(drop=True), labels["label"].to_numpy()[keep]
+    athlete = panel["athlete_id"].to_numpy()[keep]
+    dates = panel["date"].to_numpy()[keep]
+    if y.sum() == 0:
+        raise InputError("training data: no strain onset among the eligible days; nothing to learn")
+    train, test = held_out_athletes(athlete, cfg.data.test_fraction, cfg.data.seed)
+    folds = athlete_folds(athlete[train], cfg.data.n_folds)
+    timings["features_s"] = time.perf_counter() - clock
+
+    latent = X.copy()
+    profile = tables["athletes"].set_index("athlete_id")
+    for observed, hidden in LATENT_SWAP.items():
+        if hidden in profile.columns:
+            latent[observed] = profile.loc[athlete, hidden].to_numpy()
+    runs = [(name, name, X) for name in names]
+    if all(hidden in profile.columns for hidden in LATENT_SWAP.values()):
+        runs += [(f"{name}_latent", name, latent) for name in cfg.latent if name in names]
+    predictions = pd.DataFrame({"athlete_id": athlete[test], "date": dates[test], "label": y[test]})
+    pipelines: dict[str, Pipeline] = {}
+    for label, name, data in runs:
+        say(f"fit {label}")
+        spec = cfg.models[name]
+        start = time.perf_counter()
+        estimator = build_model(name, spec.calibration, dict(spec.params), folds)
+        try:
+            estimator.fit(data.iloc[train], y[train])
+        except (InvalidParameterError, ValueError) as exc:
+            raise InputError(f"models.{name}.params: {exc}") from None
+        predictions[label] = estimator.predict_proba(data.iloc[test])[:, 1]
+        timings[f"fit_{label}_s"] = time.perf_counter() - start
+        if data is X:
+            features = clone(transformer).fit(panel.head(1)).set_output(transform="pandas")
+            pipelines[label] = Pipeline([("features", features), ("classifier", estimator)])
+
+    if cohort is not None:
+        say("oracle")
+        from calfrisk.oracle import oracle_risk
+
+        start = time.perf_counter()
+        test_ids = np.unique(athlete[test])
+        oracle = oracle_risk(
+            cohort,
+            test_ids,
+            horizon=cfg.data.horizon_days,
+            n_rollouts=cfg.oracle.n_rollouts,
+            random_state=cfg.data.seed,
+        )
+        oracle = oracle.set_index(["athlete_id", "date"])["risk"]
+        keys = pd.MultiIndex.from_arrays([predictions["athlete_id"], pd.to_datetime(predictions["date"])])
+        predictions["oracle"] = oracle.reindex(keys).to_numpy()
+        timings["oracle_s"] = time.perf_counter() - start
+
+    say("evaluate")
+    model_columns = [label for label, _, _ in runs]
+    scored = {c: predictions[c].to_numpy() for c in [*model_columns, "oracle"] if c in predictions}
+    yt = predictions["label"].to_numpy()
+    boot = athlete_bootstrap(
+        yt,
+        scored,
+        predictions["athlete_id"].to_numpy(),
+        n_boot=cfg.evaluation.n_boot,
+        random_state=cfg.data.seed,
+        relative_to="oracle" if "oracle" in scored else None,
+    )
+    metrics: dict[str, object] = {"models": {}}
+    for column, p in scored.items():
+        entry = score(yt, p)
+        entry["ece"] = expected_calibration_error(yt, p, cfg.evaluation.ece_bins)
+        ci = boot[boot["model"] == column].set_index("metric")
+        entry["ci"] = {m: [float(ci.loc[m, "low"]), float(ci.loc[m, "high"])] for m in ci.index}
+        if "oracle" in scored and column != "oracle":
+            entry["roc_auc_fraction_of_oracle"] = float(ci.loc["roc_auc_fraction", "estimate"])
+        if column == "oracle":
+            metrics["oracle"] = entry
+        else:
+            metrics["models"][column] = entry
+    metrics.update(
+        n_test_athletes=len(np.unique(athlete[test])),
+        n_train_athletes=len(np.unique(athlete[train])),
+        n_test_rows=len(test),
+        positive_rate=float(y.mean()),
+        horizon_days=cfg.data.horizon_days,
+    )
+    timings["total_s"] = time.perf_counter() - clock
+    reliability = {c: reliability_table(yt, p, cfg.evaluation.ece_bins) for c, p in scored.items()}
+    return TrainResult(metrics, predictions, boot, reliability, pipelines, timings)
