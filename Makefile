@@ -1,5 +1,5 @@
 # calfrisk: two commands on a fresh machine with Python 3.11+ and make.
-#   make demo   simulate the default cohort and print its summary
+#   make demo   simulate the default cohort, train and evaluate the models, compare the runs
 #   make test   linters and the whole test suite
 # Both create (or reuse) the virtual environment .venv and install the project into it.
 
@@ -24,6 +24,9 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/calfrisk simulate --config configs/cohort.yaml --out $(DEMO)/cohort --overwrite
+	$(BIN)/calfrisk train --data $(DEMO)/cohort --config configs/train.yaml --experiment demo \
+		--out $(DEMO)/model --overwrite --metrics-json $(DEMO)/metrics.json
+	$(BIN)/calfrisk compare --experiment demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -1,0 +1,221 @@
+"""Training end to end: the command line, MLflow tracking, model directories, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calfrisk.cli import main
+from calfrisk.evaluate import athlete_bootstrap, expected_calibration_error, held_out_athletes
+from calfrisk.persist import load_model
+from calfrisk.schema import InputError
+
+TINY = """
+oracle: {n_rollouts: 8}
+evaluation: {n_boot: 20}
+models:
+  gbm: {params: {max_iter: 20}}
+  lovdal: {params: {n_bags: 2, max_iter: 16}}
+"""
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def trained(small_cohort, tmp_path_factory):
+    """One tracked training run on the small cohort, through the command line."""
+    root = tmp_path_factory.mktemp("train")
+    (root / "tiny.yaml").write_text(TINY)
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MLFLOW_TRACKING_URI", uri)
+    mp.chdir(root)
+    argv = [
+        "train",
+        "--data",
+        str(small_cohort[1]),
+        "--config",
+        "tiny.yaml",
+        "--experiment",
+        "test",
+        "--out",
+        "model",
+        "--metrics-json",
+        "metrics.json",
+        "--register",
+        "calfrisk",
+    ]
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert exc.code == 0
+    yield root, uri
+    mp.undo()
+
+
+def test_metrics_json_has_the_promised_shape(trained) -> None:
+    root, _ = trained
+    metrics = json.loads((root / "metrics.json").read_text())
+    for model in ("gbm", "logistic", "acwr_zone", "ten_percent", "lovdal", "gbm_latent"):
+        entry = metrics["models"][model]
+        for key in ("roc_auc", "average_precision", "brier", "ece", "roc_auc_fraction_of_oracle"):
+            assert np.isfinite(entry[key]), (model, key)
+        low, high = entry["ci"]["roc_auc"]
+        assert low <= entry["roc_auc"] <= high
+    assert {"roc_auc", "average_precision"} <= set(metrics["oracle"])
+    assert metrics["n_test_athletes"] == 30 and 0 < metrics["positive_rate"] < 0.1
+
+
+def test_model_directory_loads_without_mlflow_and_predicts(trained, small_tables) -> None:
+    root, _ = trained
+    code = (
+        "import sys, pandas as pd\n"
+        "from calfrisk.persist import load_model\n"
+        "from calfrisk.panel import daily_panel\n"
+        f"model, meta = load_model({str(root / 'model')!r})\n"
+        "assert 'mlflow' not in sys.modules\n"
+        "print(meta['horizon_days'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "7"
+    model, _ = load_model(root / "model")
+    from calfrisk.panel import daily_panel
+
+    panel = daily_panel(small_tables["training_log"], small_tables["athletes"], small_tables["injuries"])
+    p = model.predict_proba(panel[panel["athlete_id"] < 3])[:, 1]
+    assert ((p > 0) & (p < 1)).all()
+
+
+def test_tampered_or_foreign_model_files_are_refused(trained, tmp_path: Path) -> None:
+    root, _ = trained
+    copy = tmp_path / "model"
+    copy.mkdir()
+    for name in ("model.skops", "metadata.json"):
+        (copy / name).write_bytes((root / "model" / name).read_bytes())
+    data = bytearray((copy / "model.skops").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / "model.skops").write_bytes(bytes(data))
+    with pytest.raises(InputError, match="hash"):
+        load_model(copy)
+    with pytest.raises(InputError, match="not a calfrisk model directory"):
+        load_model(tmp_path)
+
+
+def test_run_is_tracked_with_params_metrics_plots_and_champion(trained) -> None:
+    _root, uri = trained
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    runs = mlflow.search_runs(experiment_names=["test"])
+    assert len(runs) == 1
+    run = runs.iloc[0]
+    assert run["params.models.gbm.params.max_iter"] == "20"
+    assert run["params.data.horizon_days"] == "7"
+    assert 0.5 < run["metrics.gbm.roc_auc"] < 1
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run["run_id"])}
+    assert {"roc.png", "precision_recall.png", "calibration.png", "metrics.json"} <= artifacts
+    version = mlflow.MlflowClient().get_model_version_by_alias("calfrisk", "champion")
+    model = mlflow.pyfunc.load_model("models:/calfrisk@champion")
+    assert int(version.version) == 1 and model is not None
+
+
+def test_compare_lists_the_runs(trained, capsys, monkeypatch) -> None:
+    _root, uri = trained
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    code, out, _ = run(["compare", "--experiment", "test", "--format", "json"], capsys)
+    assert code == 0
+    rows = json.loads(out)
+    assert {r["model"] for r in rows} >= {"gbm", "logistic", "oracle"}
+    code, out, _ = run(["compare", "--experiment", "test", "--sort", "brier"], capsys)
+    assert code == 0 and "gbm" in out
+    code, _, err = run(["compare", "--experiment", "nothing-here"], capsys)
+    assert code == 2 and "nothing-here" in err
+
+
+@pytest.mark.parametrize(
+    ("setup", "needle"),
+    [
+        ("drop_truth", "truth.parquet"),
+        ("drop_column", "distance_km"),
+        ("horizon_zero", "horizon_days"),
+        ("unknown_model", "unknown model"),
+        ("models_flag", "--models"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_nothing_logged(
+    small_cohort, tmp_path, capsys, monkeypatch, setup, needle
+):
+    data = tmp_path / "data"
+    shutil.copytree(small_cohort[1], data)
+    config = tmp_path / "c.yaml"
+    config.write_text(TINY)
+    extra: list[str] = []
+    if setup == "drop_truth":
+        shutil.rmtree(data / "truth.parquet")
+    elif setup == "drop_column":
+        log = pd.read_parquet(data / "training_log.parquet").drop(columns="distance_km")
+        shutil.rmtree(data / "training_log.parquet")
+        log.to_parquet(data / "training_log.parquet")
+    elif setup == "horizon_zero":
+        config.write_text(TINY + "data: {horizon_days: 0}\n")
+    elif setup == "unknown_model":
+        config.write_text(TINY + "models: {xgboost: {params: {}}}\n")
+    else:
+        extra = ["--models", "gbm,forest"]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    code, _, err = run(
+        ["train", "--data", str(data), "--config", str(config), "--out", str(tmp_path / "m"), *extra], capsys
+    )
+    assert code == 2, err
+    assert needle in err and err.count("\n") == 1
+    assert not (tmp_path / "m").exists() and not (tmp_path / "mlflow.db").exists()
+
+
+@settings(max_examples=30, deadline=None)
+@given(ids=st.lists(st.integers(0, 30), min_size=4, max_size=200), seed=st.integers(0, 1000))
+def test_no_athlete_is_in_both_train_and_test(ids: list[int], seed: int) -> None:
+    athletes = np.array(ids)
+    if len(np.unique(athletes)) < 2:
+        return
+    train, test = held_out_athletes(athletes, 0.3, seed)
+    assert not set(athletes[train]) & set(athletes[test])
+    assert len(train) + len(test) == len(athletes)
+
+
+def test_ece_is_small_for_calibrated_and_large_for_miscalibrated_predictions() -> None:
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 0.1, 200_000)
+    y = rng.random(p.size) < p
+    # 15 bins of ~13,000 rows: the sampling error of a bin's rate is ~0.002, so ECE of a calibrated
+    # model stays near 0.001; doubling every probability moves it to ~0.05.
+    assert expected_calibration_error(y, p) < 0.003
+    assert expected_calibration_error(y, 2 * p) > 0.03
+
+
+def test_athlete_bootstrap_intervals_cover_the_estimate() -> None:
+    rng = np.random.default_rng(1)
+    athletes = np.repeat(np.arange(60), 50)
+    p = rng.uniform(0, 0.2, athletes.size)
+    y = (rng.random(athletes.size) < p).astype(int)
+    table = athlete_bootstrap(y, {"m": p, "ref": p}, athletes, n_boot=100, relative_to="ref")
+    for _, row in table.iterrows():
+        assert row["low"] <= row["estimate"] <= row["high"]
+    fraction = table[(table["model"] == "m") & (table["metric"] == "roc_auc_fraction")].iloc[0]
+    assert fraction["estimate"] == 1.0 and fraction["low"] == fraction["high"] == 1.0
