@@ -219,3 +219,22 @@ def test_athlete_bootstrap_intervals_cover_the_estimate() -> None:
         assert row["low"] <= row["estimate"] <= row["high"]
     fraction = table[(table["model"] == "m") & (table["metric"] == "roc_auc_fraction")].iloc[0]
     assert fraction["estimate"] == 1.0 and fraction["low"] == fraction["high"] == 1.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(20, 300), levels=st.integers(2, 50))
+def test_bootstrap_metrics_equal_scikit_learns_weighted_metrics(seed: int, n: int, levels: int) -> None:
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+    from calfrisk.evaluate import _Ranked
+
+    rng = np.random.default_rng(seed)
+    p = rng.integers(0, levels, n) / levels  # ties on purpose
+    y = (rng.random(n) < 0.3).astype(int)
+    y[:2] = [0, 1]
+    w = rng.integers(0, 4, n).astype(float)
+    w[:2] = 1.0
+    got = _Ranked(y, p, 5).metrics(w)
+    assert got["roc_auc"] == pytest.approx(roc_auc_score(y, p, sample_weight=w))
+    assert got["average_precision"] == pytest.approx(average_precision_score(y, p, sample_weight=w))
+    assert got["brier"] == pytest.approx(brier_score_loss(y, p, sample_weight=w))

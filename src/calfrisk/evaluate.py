@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -49,14 +49,21 @@ def athlete_folds(athlete_ids: np.ndarray, n_splits: int) -> list[tuple[np.ndarr
     return list(GroupKFold(n_splits=n_splits).split(np.zeros(len(athlete_ids)), groups=athlete_ids))
 
 
+def _quantile_bins(p: np.ndarray, n_bins: int) -> np.ndarray:
+    """Bin of each prediction, bins bounded by the quantiles of ``p`` (equal counts but for ties)."""
+    edges = np.quantile(p, np.linspace(0, 1, n_bins + 1)[1:-1])
+    return np.searchsorted(edges, p, side="right")
+
+
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, n_bins: int = 15) -> float:
     """Expected calibration error over equal-count bins of the predicted probability.
 
-    The weighted mean of ``|mean(y) - mean(p)|`` over ``n_bins`` bins holding equal numbers of rows
-    (equal-width bins would put nearly every row of a rare outcome in the first bin).
+    The row-weighted mean of ``|mean(y) - mean(p)|`` over ``n_bins`` bins bounded by quantiles of
+    ``p`` (equal-width bins would put nearly every row of a rare outcome in the first bin).
     """
-    table = reliability_table(y, p, n_bins)
-    return float(np.sum(table["rows"] * (table["observed"] - table["predicted"]).abs()) / len(y))
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    gap = np.bincount(_quantile_bins(p, n_bins), weights=y - p, minlength=n_bins)
+    return float(np.abs(gap).sum() / len(y))
 
 
 def reliability_table(y: np.ndarray, p: np.ndarray, n_bins: int = 15) -> pd.DataFrame:
@@ -93,13 +100,39 @@ def score(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
     return {name: float(fn(y, p)) for name, fn in METRICS.items()}
 
 
-def _athlete_resamples(athlete_ids: np.ndarray, n_boot: int, random_state: int) -> Iterator[np.ndarray]:
-    rng = np.random.default_rng(random_state)
-    codes, uniques = pd.factorize(athlete_ids)
-    rows_of = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
-    for _ in range(n_boot):
-        chosen = rng.integers(0, len(uniques), len(uniques))
-        yield np.concatenate([rows_of[c] for c in chosen])
+class _Ranked:
+    """One model's predictions, pre-sorted, for O(n) weighted metrics on bootstrap resamples."""
+
+    def __init__(self, y: np.ndarray, p: np.ndarray, n_bins: int):
+        order = np.argsort(-p, kind="stable")  # descending score
+        self.order, self.y, self.p = order, y.astype(float), p.astype(float)
+        # Tied scores form one group: a threshold cannot separate them.
+        _, first = np.unique(-p[order], return_index=True)
+        self.group = np.zeros(len(p), dtype=np.int64)
+        self.group[first[1:]] = 1
+        self.group = np.cumsum(self.group)
+        self.n_groups = int(self.group[-1]) + 1 if len(p) else 0
+        self.bin = _quantile_bins(p, n_bins)
+        self.n_bins = n_bins
+
+    def metrics(self, w: np.ndarray) -> dict[str, float]:
+        y, p = self.y, self.p
+        wy, ws = w * y, w[self.order]
+        pos = np.bincount(self.group, weights=ws * y[self.order], minlength=self.n_groups)
+        neg = np.bincount(self.group, weights=ws * (1 - y[self.order]), minlength=self.n_groups)
+        total_pos, total_neg = pos.sum(), neg.sum()
+        # Groups run from the highest score down: negatives below a group are those after it.
+        neg_below = total_neg - np.cumsum(neg)
+        auc = float(np.sum(pos * (neg_below + 0.5 * neg)) / (total_pos * total_neg))
+        tp, fp = np.cumsum(pos), np.cumsum(neg)
+        precision = tp / np.maximum(tp + fp, 1e-300)
+        recall = tp / total_pos
+        ap = float(np.sum(np.diff(recall, prepend=0.0) * precision))
+        weight = w.sum()
+        brier = float(np.sum(w * (p - y) ** 2) / weight)
+        gap = np.bincount(self.bin, weights=wy - w * p, minlength=self.n_bins)
+        ece = float(np.abs(gap).sum() / weight)
+        return {"roc_auc": auc, "average_precision": ap, "brier": brier, "ece": ece}
 
 
 def athlete_bootstrap(
@@ -107,40 +140,50 @@ def athlete_bootstrap(
     predictions: dict[str, np.ndarray],
     athlete_ids: np.ndarray,
     *,
-    metrics: tuple[str, ...] = ("roc_auc", "average_precision", "brier", "ece"),
     n_boot: int = 200,
     random_state: int = 0,
     relative_to: str | None = None,
+    n_bins: int = 15,
 ) -> pd.DataFrame:
     """Bootstrap confidence intervals, resampling athletes (not rows), for several models at once.
 
-    Every model is scored on the same resamples, so their intervals and the ratio to a reference
-    (``relative_to``, e.g. the oracle: ``roc_auc / roc_auc of the reference``) are paired.
+    Each resample draws athletes with replacement; a row counts as many times as its athlete was
+    drawn (a weight), so every metric is a weighted metric over the same rows, computed in one pass
+    over pre-sorted predictions. All models are scored on the same resamples, so their intervals and
+    the ratio to a reference (``relative_to``, e.g. the oracle) are paired. ROC AUC and average
+    precision equal scikit-learn's weighted ones; ECE uses the equal-count bins of the full data.
 
     Returns
     -------
     DataFrame
-        One row per (model, metric): ``estimate`` on all rows, ``low`` and ``high`` (2.5 and 97.5
-        percentiles). With ``relative_to``, rows for the metric ``roc_auc_fraction`` too.
+        One row per (model, metric) for ``roc_auc``, ``average_precision``, ``brier`` and ``ece``:
+        ``estimate`` (on all rows), ``low`` and ``high`` (2.5 and 97.5 percentiles). With
+        ``relative_to``, a ``roc_auc_fraction`` row per model too.
     """
     y = np.asarray(y)
+    codes, uniques = pd.factorize(np.asarray(athlete_ids))
+    ranked = {name: _Ranked(y, np.asarray(p, dtype=float), n_bins) for name, p in predictions.items()}
+    full = {name: r.metrics(np.ones(len(y))) for name, r in ranked.items()}
+    rng = np.random.default_rng(random_state)
     samples: dict[tuple[str, str], list[float]] = {}
-    for rows in _athlete_resamples(np.asarray(athlete_ids), n_boot, random_state):
-        if y[rows].min() == y[rows].max():
+    for _ in range(n_boot):
+        counts = np.bincount(rng.integers(0, len(uniques), len(uniques)), minlength=len(uniques))
+        w = counts[codes].astype(float)
+        if np.sum(w * y) == 0 or np.sum(w * (1 - y)) == 0:
             continue  # no event (or no non-event) drawn: AUC undefined
-        ref = roc_auc_score(y[rows], predictions[relative_to][rows]) if relative_to else None
-        for model, p in predictions.items():
-            for metric in metrics:
-                value = METRICS[metric](y[rows], p[rows])
-                samples.setdefault((model, metric), []).append(value)
-                if metric == "roc_auc" and ref is not None:
-                    samples.setdefault((model, "roc_auc_fraction"), []).append(value / ref)
+        drawn = {name: r.metrics(w) for name, r in ranked.items()}
+        for name, values in drawn.items():
+            for metric, value in values.items():
+                samples.setdefault((name, metric), []).append(value)
+            if relative_to:
+                ratio = values["roc_auc"] / drawn[relative_to]["roc_auc"]
+                samples.setdefault((name, "roc_auc_fraction"), []).append(ratio)
     out = []
-    for (model, metric), values in samples.items():
+    for (name, metric), values in samples.items():
         if metric == "roc_auc_fraction":
-            estimate = roc_auc_score(y, predictions[model]) / roc_auc_score(y, predictions[relative_to])
+            estimate = full[name]["roc_auc"] / full[relative_to]["roc_auc"]
         else:
-            estimate = METRICS[metric](y, predictions[model])
+            estimate = full[name][metric]
         low, high = np.percentile(values, [2.5, 97.5])
-        out.append((model, metric, float(estimate), float(low), float(high)))
+        out.append((name, metric, float(estimate), float(low), float(high)))
     return pd.DataFrame(out, columns=["model", "metric", "estimate", "low", "high"])

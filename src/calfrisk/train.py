@@ -204,6 +204,7 @@ def train_models(
         n_boot=cfg.evaluation.n_boot,
         random_state=cfg.data.seed,
         relative_to="oracle" if "oracle" in scored else None,
+        n_bins=cfg.evaluation.ece_bins,
     )
     metrics: dict[str, object] = {"models": {}}
     for column, p in scored.items():
