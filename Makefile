@@ -38,6 +38,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python -m benchmarks.bench_features
+	$(BIN)/python -m benchmarks.bench_train
 
 # Regenerate the committed sample cohort (tests check that it regenerates identically).
 sample: $(STAMP)
