@@ -13,9 +13,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from calfrisk.cli import main
 from calfrisk.evaluate import athlete_bootstrap, expected_calibration_error, held_out_athletes
+from calfrisk.model import BalancedBaggingClassifier, ZoneRuleClassifier
 from calfrisk.persist import load_model
 from calfrisk.schema import InputError
 
@@ -238,3 +240,22 @@ def test_bootstrap_metrics_equal_scikit_learns_weighted_metrics(seed: int, n: in
     assert got["roc_auc"] == pytest.approx(roc_auc_score(y, p, sample_weight=w))
     assert got["average_precision"] == pytest.approx(average_precision_score(y, p, sample_weight=w))
     assert got["brier"] == pytest.approx(brier_score_loss(y, p, sample_weight=w))
+
+
+@parametrize_with_checks([BalancedBaggingClassifier(n_bags=2, max_iter=5)])
+def test_balanced_bagging_passes_scikit_learns_estimator_checks(estimator, check) -> None:
+    check(estimator)
+
+
+def test_zone_rule_follows_the_estimator_contract() -> None:
+    from sklearn.base import clone
+
+    rule = ZoneRuleClassifier(feature="week_change", edges=(0.1,))
+    assert clone(rule).get_params() == rule.get_params()
+    X = pd.DataFrame({"week_change": [0.0, 0.05, 0.2, 0.5] * 50})
+    y = np.array([0, 0, 1, 0] * 50)
+    assert rule.fit(X, y) is rule
+    p = rule.predict_proba(X)[:, 1]
+    # Rates shrunk toward the overall 25 %: the flagged zone is riskier than the other.
+    assert p[2] > 0.25 > p[0]
+    assert rule.predict(X).tolist()[:4] == [0, 0, 1, 1]

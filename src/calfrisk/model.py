@@ -21,7 +21,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
     "BalancedBaggingClassifier",
@@ -132,11 +133,15 @@ class BalancedBaggingClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> BalancedBaggingClassifier:
+    def fit(self, X: pd.DataFrame | np.ndarray, y: np.ndarray) -> BalancedBaggingClassifier:
         """Fit one booster per balanced bag."""
-        y = np.asarray(y)
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
+        check_classification_targets(y)
+        self.classes_, encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) != 2:
+            raise ValueError(f"Only binary classification is supported. Got {len(self.classes_)} classes.")
         rng = np.random.default_rng(self.random_state)
-        events, others = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+        events, others = np.flatnonzero(encoded == 1), np.flatnonzero(encoded == 0)
         template = HistGradientBoostingClassifier(
             max_depth=self.max_depth,
             learning_rate=self.learning_rate,
@@ -145,27 +150,29 @@ class BalancedBaggingClassifier(ClassifierMixin, BaseEstimator):
         )
         self.estimators_ = []
         for _ in range(self.n_bags):
-            rows = np.concatenate(
-                [events, rng.choice(others, size=min(len(events), len(others)), replace=False)]
-            )
+            size = min(len(events), len(others))
+            rows = np.concatenate([events, rng.choice(others, size=size, replace=False)])
             booster = clone(template).set_params(random_state=int(rng.integers(2**31)))
-            self.estimators_.append(booster.fit(_rows(X, rows), y[rows]))
-        self.classes_ = np.array([0, 1])
-        self.n_features_in_ = X.shape[1]
+            self.estimators_.append(booster.fit(X[rows], encoded[rows]))
+        self.n_iter_ = max(e.n_iter_ for e in self.estimators_)
         return self
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Average of the bags' probabilities."""
         check_is_fitted(self, "estimators_")
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
         return np.mean([e.predict_proba(X) for e in self.estimators_], axis=0)
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Class with the higher averaged probability."""
-        return self.predict_proba(X).argmax(axis=1)
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
-
-def _rows(X: pd.DataFrame | np.ndarray, rows: np.ndarray) -> pd.DataFrame | np.ndarray:
-    return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # the boosters handle missing values
+        tags.classifier_tags.multi_class = False  # bags balance one event class against the rest
+        return tags
 
 
 def build_model(name: str, calibration: str | None, params: dict, folds: list) -> object:
