@@ -109,11 +109,10 @@ def train(
 ) -> None:
     """Train and evaluate the models on a simulated cohort; log them to MLflow."""
     import json
-    import time
 
     from calfrisk.config import load_train_config
     from calfrisk.io import atomic_write_text, check_output_dir
-    from calfrisk.report import print_training
+    from calfrisk.report import print_training, step_progress
     from calfrisk.train import load_cohort, train_models
 
     cfg = load_train_config(config_path)
@@ -121,13 +120,8 @@ def train(
         check_output_dir(out_dir, overwrite=overwrite)
     tables, cohort = load_cohort(data_dir)
     chosen = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
-    steps: list[tuple[str, float]] = []
-
-    def progress(step: str) -> None:
-        steps.append((step, time.perf_counter()))
-        click.echo(f"  {step} ...", err=True)
-
-    result = train_models(tables, cfg, cohort=cohort, models=chosen, progress=progress)
+    with step_progress() as progress:
+        result = train_models(tables, cfg, cohort=cohort, models=chosen, progress=progress)
     run_id = None
     if not no_tracking:
         from calfrisk.panel import daily_panel
@@ -136,14 +130,16 @@ def train(
         example = daily_panel(
             tables["training_log"], tables["athletes"], tables["injuries"], days=tables["truth"].head(60)
         )
-        run_id = log_training(
-            result,
-            cfg.model_dump(),
-            data_dir=data_dir,
-            experiment=experiment,
-            input_example=example.head(5),
-            register_as=register,
-        )
+        with step_progress() as progress:
+            progress("log to MLflow")
+            run_id = log_training(
+                result,
+                cfg.model_dump(),
+                data_dir=data_dir,
+                experiment=experiment,
+                input_example=example.head(5),
+                register_as=register,
+            )
     if out_dir is not None and "gbm" in result.pipelines:
         from calfrisk.persist import save_model
 

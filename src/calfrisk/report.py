@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from calfrisk.config import CohortConfig
@@ -36,6 +43,35 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
             bar.update(task, completed=done, total=total)
 
         yield advance
+
+
+@contextlib.contextmanager
+def step_progress() -> Iterator[Callable[[str], None]]:
+    """Show each step of a long run with a spinner and its elapsed time; yields ``start(step)``.
+
+    On a terminal every finished step stays listed with its duration; otherwise each step is one
+    plain line on stderr when it finishes.
+    """
+    import time
+
+    console = Console(stderr=True)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    current: dict[str, object] = {}
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+
+        def finish() -> None:
+            if current:
+                bar.update(current["task"], completed=1, total=1)
+                if not console.is_terminal:
+                    seconds = time.perf_counter() - current["start"]
+                    console.print(f"  {current['step']} {seconds:.1f} s", highlight=False)
+
+        def start(step: str) -> None:
+            finish()
+            current.update(step=step, start=time.perf_counter(), task=bar.add_task(step, total=None))
+
+        yield start
+        finish()
 
 
 def cohort_summary_table(summary: CohortSummary, cfg: CohortConfig) -> Table:
