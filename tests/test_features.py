@@ -238,3 +238,9 @@ def test_same_features_as_the_plain_pandas_reference(panel: pd.DataFrame) -> Non
     pd.testing.assert_frame_equal(
         _features(panel), pandas_features(panel), check_exact=False, rtol=1e-9, atol=1e-9
     )
+
+
+def test_labels_can_require_history() -> None:
+    days = pd.DataFrame({"athlete_id": 1, "date": pd.date_range(START, periods=12)})
+    lab = strain_labels(days, days.iloc[:0], horizon=2, min_history_days=4)
+    assert lab["eligible"].tolist() == [False] * 4 + [True] * 6 + [False] * 2

@@ -272,6 +272,7 @@ class TrainData(_Frozen):
     """Labels and splits."""
 
     horizon_days: PositiveInt
+    min_history_days: NonNegativeInt
     test_fraction: Annotated[float, Field(gt=0, lt=1)]
     n_folds: Annotated[int, Field(ge=2)]
     seed: NonNegativeInt

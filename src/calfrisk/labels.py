@@ -10,7 +10,9 @@ from calfrisk.schema import InputError
 __all__ = ["strain_labels"]
 
 
-def strain_labels(days: pd.DataFrame, injuries: pd.DataFrame, horizon: int = 7) -> pd.DataFrame:
+def strain_labels(
+    days: pd.DataFrame, injuries: pd.DataFrame, horizon: int = 7, *, min_history_days: int = 0
+) -> pd.DataFrame:
     """Label each athlete-day with a strain onset in the next ``horizon`` days.
 
     Parameters
@@ -22,14 +24,17 @@ def strain_labels(days: pd.DataFrame, injuries: pd.DataFrame, horizon: int = 7) 
         Strain onsets: ``athlete_id``, ``date``.
     horizon : int, default=7
         H: the label of day d is 1 when a strain begins on one of the days d+1 .. d+H.
+    min_history_days : int, default=0
+        Days of log an athlete must have before a day is eligible: the 28-day loads of the first
+        weeks of a log miss the weeks before it, which a runner's real history would hold.
 
     Returns
     -------
     DataFrame
         ``athlete_id``, ``date``, ``label`` (0/1) and ``eligible`` for every input row, in input
         order. Eligible days are those a prediction is meant for: the runner is neither in a layoff
-        nor injured that very day, and the whole horizon lies inside the athlete's observed days
-        (later days have an unknown label).
+        nor injured that very day, the whole horizon lies inside the athlete's observed days
+        (later days have an unknown label), and at least ``min_history_days`` days precede it.
 
     Raises
     ------
@@ -62,7 +67,13 @@ def strain_labels(days: pd.DataFrame, injuries: pd.DataFrame, horizon: int = 7) 
     cum = np.zeros((n, onset.shape[1] + 1), dtype=np.int64)
     np.cumsum(onset, axis=1, out=cum[:, 1:])
     ahead = cum[code, offset + horizon + 1] - cum[code, offset + 1]
-    eligible = (onset[code, offset] == 0) & (day + horizon <= last[code])
+    if (
+        isinstance(min_history_days, bool)
+        or not isinstance(min_history_days, int | np.integer)
+        or min_history_days < 0
+    ):
+        raise InputError(f"min_history_days must be a non-negative number of days, got {min_history_days!r}")
+    eligible = (onset[code, offset] == 0) & (day + horizon <= last[code]) & (offset >= min_history_days)
     if "in_layoff" in days.columns:
         eligible &= ~days["in_layoff"].to_numpy(bool)
     return pd.DataFrame(

@@ -139,7 +139,12 @@ def train_models(
             raise InputError(f"--models: unknown model {name!r} (configured: {', '.join(cfg.models)})")
     say("features")
     panel, X, transformer = _features(tables)
-    labels = strain_labels(tables["truth"], tables["injuries"], horizon=cfg.data.horizon_days)
+    labels = strain_labels(
+        tables["truth"],
+        tables["injuries"],
+        horizon=cfg.data.horizon_days,
+        min_history_days=cfg.data.min_history_days,
+    )
     keep = labels["eligible"].to_numpy()
     X, y = X[keep].reset_index(drop=True), labels["label"].to_numpy()[keep]
     athlete = panel["athlete_id"].to_numpy()[keep]
