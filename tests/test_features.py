@@ -244,3 +244,28 @@ def test_labels_can_require_history() -> None:
     days = pd.DataFrame({"athlete_id": 1, "date": pd.date_range(START, periods=12)})
     lab = strain_labels(days, days.iloc[:0], horizon=2, min_history_days=4)
     assert lab["eligible"].tolist() == [False] * 4 + [True] * 6 + [False] * 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(panel=panels(), cut=st.integers(0, 60))
+def test_athlete_zscores_look_only_at_the_past(panel: pd.DataFrame, cut: int) -> None:
+    from calfrisk.features import athlete_zscores
+
+    full = _features(panel)
+    z = athlete_zscores(full, panel["athlete_id"].to_numpy(), panel["date"].to_numpy())
+    assert z.index.equals(full.index) and np.isfinite(z.to_numpy()).all()
+    early = panel["date"] <= START + pd.Timedelta(days=cut)
+    if early.any():
+        part = athlete_zscores(
+            full[early], panel.loc[early, "athlete_id"].to_numpy(), panel.loc[early, "date"].to_numpy()
+        )
+        pd.testing.assert_frame_equal(part, z[early])
+
+
+def test_athlete_zscores_standardise_within_each_athlete() -> None:
+    from calfrisk.features import athlete_zscores
+
+    f = pd.DataFrame({"x": [1.0, 3.0, 5.0, 100.0, 100.0]})
+    z = athlete_zscores(f, np.array([1, 1, 1, 2, 2]), pd.date_range(START, periods=5).to_numpy())
+    # Athlete 1, day 3: mean 3, sd sqrt(8/3); athlete 2 has not varied: 0.
+    assert z["x"].tolist() == pytest.approx([0.0, 1.0, 2 / np.sqrt(8 / 3), 0.0, 0.0])

@@ -299,3 +299,38 @@ class _Grid:
         m = np.full((self.n_athletes, self.span), fill)
         m[self.code, self.offset] = np.asarray(values, dtype=float)
         return m
+
+
+def athlete_zscores(features: pd.DataFrame, athlete_ids: np.ndarray, dates: np.ndarray) -> pd.DataFrame:
+    """Each feature as a z-score against the athlete's own days so far (past-only).
+
+    The per-athlete standardisation of Lövdal et al. (2021), made past-only: day d is scored
+    against the mean and standard deviation of that athlete's days up to and including d (their
+    paper used each athlete's whole record, which looks into the future). A feature that has not
+    varied yet gets 0.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Feature table, one row per athlete-day.
+    athlete_ids, dates : ndarray
+        The athlete and date of each row.
+
+    Returns
+    -------
+    DataFrame
+        Same shape, index and columns as ``features``.
+    """
+    order = np.lexsort((pd.to_datetime(dates).to_numpy(), athlete_ids))
+    values = features.to_numpy(float)[order]
+    athletes = np.asarray(athlete_ids)[order]
+    frame = pd.DataFrame(values)
+    grouped = frame.groupby(athletes, sort=False)
+    count = grouped.cumcount().to_numpy()[:, None] + 1.0
+    mean = grouped.cumsum().to_numpy() / count
+    square = pd.DataFrame(values * values).groupby(athletes, sort=False).cumsum().to_numpy() / count
+    sd = np.sqrt(np.maximum(square - mean * mean, 0.0))
+    z = np.where(sd > 1e-9, (values - mean) / np.where(sd > 1e-9, sd, 1.0), 0.0)
+    out = np.empty_like(z)
+    out[order] = z
+    return pd.DataFrame(out, index=features.index, columns=features.columns)

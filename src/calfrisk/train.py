@@ -27,7 +27,7 @@ from calfrisk.evaluate import (
     reliability_table,
     score,
 )
-from calfrisk.features import LoadFeatures
+from calfrisk.features import LoadFeatures, athlete_zscores
 from calfrisk.labels import strain_labels
 from calfrisk.model import build_model
 from calfrisk.panel import daily_panel
@@ -146,6 +146,12 @@ def train_models(
         min_history_days=cfg.data.min_history_days,
     )
     keep = labels["eligible"].to_numpy()
+    # The Lovdal protocol standardises every feature per athlete: over all of the athlete's days
+    # so far (eligible or not), past-only.
+    zscored = None
+    if "lovdal" in names:
+        zscored = athlete_zscores(X, panel["athlete_id"].to_numpy(), panel["date"].to_numpy())
+        zscored = zscored[keep].reset_index(drop=True)
     X, y = X[keep].reset_index(drop=True), labels["label"].to_numpy()[keep]
     athlete = panel["athlete_id"].to_numpy()[keep]
     dates = panel["date"].to_numpy()[keep]
@@ -160,7 +166,7 @@ def train_models(
     for observed, hidden in LATENT_SWAP.items():
         if hidden in profile.columns:
             latent[observed] = profile.loc[athlete, hidden].to_numpy()
-    runs = [(name, name, X) for name in names]
+    runs = [(name, name, zscored if name == "lovdal" else X) for name in names]
     if all(hidden in profile.columns for hidden in LATENT_SWAP.values()):
         runs += [(f"{name}_latent", name, latent) for name in cfg.latent if name in names]
     predictions = pd.DataFrame({"athlete_id": athlete[test], "date": dates[test], "label": y[test]})
