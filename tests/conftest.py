@@ -14,6 +14,19 @@ from calfrisk.simulate import CohortSummary, simulate_cohort
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``calfrisk argv`` in-process; return exit code, stdout, stderr."""
+    from calfrisk.cli import main
+
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def small_config(**cohort: object) -> CohortConfig:
     """The default config, shrunk: 3 chunks of 64 athletes (the last one short), 120 days."""
     values = {"n_athletes": 150, "n_days": 120, "chunk_size": 64, "burn_in_days": 28, "seed": 7}

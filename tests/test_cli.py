@@ -10,25 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from calfrisk.cli import main
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run ``calfrisk argv`` in-process; return exit code, stdout, stderr."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
+from tests.conftest import run_cli
 
 SMALL = ["--athletes", "30", "--days", "40", "--jobs", "1"]
 
 
 def test_simulate_writes_the_tables_and_prints_a_summary(tmp_path: Path, capsys) -> None:
-    code, out, err = run(["simulate", *SMALL, "--out", str(tmp_path / "c")], capsys)
+    code, out, err = run_cli(["simulate", *SMALL, "--out", str(tmp_path / "c")], capsys)
     assert code == 0, err
     assert "calf strains" in out
     for name in ("athletes", "training_log", "injuries", "truth"):
@@ -40,7 +28,7 @@ def test_simulate_writes_the_tables_and_prints_a_summary(tmp_path: Path, capsys)
 def test_config_and_flags_combine(tmp_path: Path, capsys) -> None:
     cfg = tmp_path / "c.yaml"
     cfg.write_text("cohort:\n  n_athletes: 12\n  n_days: 20\n")
-    code, _, err = run(
+    code, _, err = run_cli(
         ["simulate", "--config", str(cfg), "--days", "15", "--out", str(tmp_path / "o")], capsys
     )
     assert code == 0, err
@@ -49,9 +37,9 @@ def test_config_and_flags_combine(tmp_path: Path, capsys) -> None:
 
 
 def test_the_resolved_config_regenerates_the_cohort(tmp_path: Path, capsys) -> None:
-    assert run(["simulate", *SMALL, "--seed", "3", "--out", str(tmp_path / "a")], capsys)[0] == 0
+    assert run_cli(["simulate", *SMALL, "--seed", "3", "--out", str(tmp_path / "a")], capsys)[0] == 0
     again = ["simulate", "--config", str(tmp_path / "a" / "config.yaml"), "--out", str(tmp_path / "b")]
-    assert run(again, capsys)[0] == 0
+    assert run_cli(again, capsys)[0] == 0
     for name in ("training_log", "truth"):
         a = (tmp_path / "a" / f"{name}.parquet").read_bytes()
         assert a == (tmp_path / "b" / f"{name}.parquet").read_bytes()
@@ -71,7 +59,7 @@ def test_the_resolved_config_regenerates_the_cohort(tmp_path: Path, capsys) -> N
 )
 def test_bad_flags_are_one_line_exit_2_nothing_written(tmp_path: Path, capsys, args, needle) -> None:
     out = tmp_path / "out"
-    code, _, err = run(["simulate", *args, "--out", str(out)], capsys)
+    code, _, err = run_cli(["simulate", *args, "--out", str(out)], capsys)
     assert code == 2
     assert needle in err
     assert err.count("\n") == 1 and err.startswith("calfrisk: error: ")
@@ -91,7 +79,7 @@ def test_bad_flags_are_one_line_exit_2_nothing_written(tmp_path: Path, capsys, a
 def test_bad_config_is_one_line_exit_2_nothing_written(tmp_path: Path, capsys, text, needle) -> None:
     cfg = tmp_path / "bad.yaml"
     cfg.write_text(text)
-    code, _, err = run(["simulate", "--config", str(cfg), "--out", str(tmp_path / "out")], capsys)
+    code, _, err = run_cli(["simulate", "--config", str(cfg), "--out", str(tmp_path / "out")], capsys)
     assert code == 2
     assert needle in err and str(cfg) in err
     assert err.count("\n") == 1
@@ -99,7 +87,7 @@ def test_bad_config_is_one_line_exit_2_nothing_written(tmp_path: Path, capsys, t
 
 
 def test_missing_config_file(tmp_path: Path, capsys) -> None:
-    code, _, err = run(
+    code, _, err = run_cli(
         ["simulate", "--config", str(tmp_path / "no.yaml"), "--out", str(tmp_path / "o")], capsys
     )
     assert code == 2 and "not found" in err
@@ -109,22 +97,22 @@ def test_non_empty_output_folder_needs_overwrite(tmp_path: Path, capsys) -> None
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    code, _, err = run(["simulate", *SMALL, "--out", str(out)], capsys)
+    code, _, err = run_cli(["simulate", *SMALL, "--out", str(out)], capsys)
     assert code == 2 and "--overwrite" in err and "--out" in err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    code, _, err = run(["simulate", *SMALL, "--out", str(out), "--overwrite"], capsys)
+    code, _, err = run_cli(["simulate", *SMALL, "--out", str(out), "--overwrite"], capsys)
     assert code == 0, err
     assert not (out / "keep.txt").exists() and (out / "truth.parquet").exists()
 
 
 def test_empty_output_folder_is_fine(tmp_path: Path, capsys) -> None:
     (tmp_path / "out").mkdir()
-    assert run(["simulate", *SMALL, "--out", str(tmp_path / "out")], capsys)[0] == 0
+    assert run_cli(["simulate", *SMALL, "--out", str(tmp_path / "out")], capsys)[0] == 0
 
 
 def test_output_path_that_is_a_file(tmp_path: Path, capsys) -> None:
     (tmp_path / "f").write_text("x")
-    code, _, err = run(["simulate", *SMALL, "--out", str(tmp_path / "f")], capsys)
+    code, _, err = run_cli(["simulate", *SMALL, "--out", str(tmp_path / "f")], capsys)
     assert code == 2 and "not a folder" in err
 
 

@@ -20,6 +20,7 @@ from calfrisk.evaluate import athlete_bootstrap, expected_calibration_error, hel
 from calfrisk.model import BalancedBaggingClassifier, ZoneRuleClassifier
 from calfrisk.persist import load_model
 from calfrisk.schema import InputError
+from tests.conftest import run_cli
 
 TINY = """
 oracle: {n_rollouts: 8}
@@ -28,16 +29,6 @@ models:
   gbm: {params: {max_iter: 20}}
   lovdal: {params: {n_bags: 2, max_iter: 16}}
 """
-
-
-def run(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -141,13 +132,13 @@ def test_run_is_tracked_with_params_metrics_plots_and_champion(trained) -> None:
 def test_compare_lists_the_runs(trained, capsys, monkeypatch) -> None:
     _root, uri = trained
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    code, out, _ = run(["compare", "--experiment", "test", "--format", "json"], capsys)
+    code, out, _ = run_cli(["compare", "--experiment", "test", "--format", "json"], capsys)
     assert code == 0
     rows = json.loads(out)
     assert {r["model"] for r in rows} >= {"gbm", "logistic", "oracle"}
-    code, out, _ = run(["compare", "--experiment", "test", "--sort", "brier"], capsys)
+    code, out, _ = run_cli(["compare", "--experiment", "test", "--sort", "brier"], capsys)
     assert code == 0 and "gbm" in out
-    code, _, err = run(["compare", "--experiment", "nothing-here"], capsys)
+    code, _, err = run_cli(["compare", "--experiment", "nothing-here"], capsys)
     assert code == 2 and "nothing-here" in err
 
 
@@ -182,7 +173,7 @@ def test_bad_input_is_one_line_exit_2_nothing_logged(
     else:
         extra = ["--models", "gbm,forest"]
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    code, _, err = run(
+    code, _, err = run_cli(
         ["train", "--data", str(data), "--config", str(config), "--out", str(tmp_path / "m"), *extra], capsys
     )
     assert code == 2, err
