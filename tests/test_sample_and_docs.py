@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from calfrisk.config import load_cohort_config
-from calfrisk.schema import ATHLETE_COLUMNS, INJURY_COLUMNS, TRAINING_LOG_COLUMNS, TRUTH_COLUMNS
+from calfrisk.schema import ATHLETE_COLUMNS, INJURY_COLUMNS, SHOE_COLUMNS, TRAINING_LOG_COLUMNS, TRUTH_COLUMNS
 from calfrisk.simulate import simulate_cohort
 from tests.conftest import ROOT, read_tables
 
@@ -29,7 +29,7 @@ def test_sample_cohort_is_small_and_regenerates_identically(tmp_path: Path) -> N
 
 def test_readme_documents_every_column_and_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text()
-    for columns in (ATHLETE_COLUMNS, TRAINING_LOG_COLUMNS, INJURY_COLUMNS, TRUTH_COLUMNS):
+    for columns in (ATHLETE_COLUMNS, TRAINING_LOG_COLUMNS, INJURY_COLUMNS, TRUTH_COLUMNS, SHOE_COLUMNS):
         for column in columns:
             assert f"`{column}`" in readme, column
     factors = load_cohort_config().factors

@@ -18,6 +18,19 @@ def test_tables_have_the_documented_columns(small_cohort, small_tables) -> None:
     assert list(truth.columns) == expected
 
 
+def test_shoes_table_lists_the_shoes_in_use_on_the_first_day(small_tables) -> None:
+    shoes, athletes, log = small_tables["shoes"], small_tables["athletes"], small_tables["training_log"]
+    per_athlete = shoes.groupby("athlete_id").size()
+    assert (per_athlete == athletes.set_index("athlete_id")["shoe_pairs"]).all()
+    assert (shoes["km"] >= 0).all()
+    first_use = log.groupby(["athlete_id", "shoe_id"])["date"].min()
+    listed = shoes.set_index(["athlete_id", "shoe_id"]).index
+    # Shoes not listed were bought during the window: numbered after the athlete's starting pairs.
+    later = first_use.index.difference(listed)
+    pairs = athletes.set_index("athlete_id")["shoe_pairs"]
+    assert all(shoe > pairs[a] for a, shoe in later)
+
+
 def test_dtypes_and_units(small_tables) -> None:
     log = small_tables["training_log"]
     assert log["athlete_id"].dtype == np.int32

@@ -3,7 +3,7 @@
 All estimators take the feature table of :class:`calfrisk.features.LoadFeatures` (a DataFrame with
 the feature names as columns) and follow the scikit-learn estimator contract.
 
-- :func:`gradient_boosting`: HistGradientBoostingClassifier, calibrated (isotonic by default) on
+- :func:`gradient_boosting`: HistGradientBoostingClassifier, calibrated (Platt scaling by default) on
   athletes the booster did not see: scikit-learn's CalibratedClassifierCV over athlete-grouped folds.
 - :func:`logistic`: standardised logistic regression on the same features.
 - :class:`ZoneRuleClassifier`: a coaching rule as a calibrated classifier, e.g. the ACWR zones
@@ -33,7 +33,7 @@ __all__ = [
 
 
 def gradient_boosting(
-    folds: list[tuple[np.ndarray, np.ndarray]], *, method: str = "isotonic", **params: object
+    folds: list[tuple[np.ndarray, np.ndarray]], *, method: str = "sigmoid", **params: object
 ) -> CalibratedClassifierCV:
     """HistGradientBoostingClassifier calibrated on held-out athletes.
 
@@ -42,7 +42,7 @@ def gradient_boosting(
     folds : list of (train, calibration) row positions
         Athlete-grouped splits (:func:`calfrisk.evaluate.athlete_folds`): each booster is fitted on
         one train part and calibrated on the athletes it did not see; predictions average them.
-    method : {"isotonic", "sigmoid"}, default="isotonic"
+    method : {"sigmoid", "isotonic"}, default="sigmoid"
         Calibration map.
     **params
         HistGradientBoostingClassifier parameters (the ``estimator`` section of the train config).
@@ -183,7 +183,7 @@ def build_model(name: str, calibration: str | None, params: dict, folds: list) -
     name : str
         One of :data:`calfrisk.config.MODEL_NAMES`.
     calibration : {"isotonic", "sigmoid"} or None
-        Calibration of the boosted models (default: isotonic for gbm, sigmoid for lovdal).
+        Calibration of the boosted models (default: sigmoid).
     params : dict
         The estimator's parameters, one to one.
     folds : list of (train, calibration) row positions
@@ -198,7 +198,7 @@ def build_model(name: str, calibration: str | None, params: dict, folds: list) -
 
     try:
         if name == "gbm":
-            return gradient_boosting(folds, method=calibration or "isotonic", **params)
+            return gradient_boosting(folds, method=calibration or "sigmoid", **params)
         if name == "logistic":
             return logistic(**params)
         if name in ("acwr_zone", "ten_percent"):

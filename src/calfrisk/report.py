@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from calfrisk.config import CohortConfig
+from calfrisk.schema import TABLES
 from calfrisk.simulate import CohortSummary
 
 __all__ = [
@@ -105,7 +106,7 @@ def print_cohort_summary(summary: CohortSummary, cfg: CohortConfig, out_dir: Pat
     """Print the cohort summary and where its tables are."""
     console = Console(file=sys.stdout)
     console.print(cohort_summary_table(summary, cfg))
-    console.print(f"Tables written to {out_dir}: athletes, training_log, injuries, truth (Parquet).")
+    console.print(f"Tables written to {out_dir}: {', '.join(TABLES)} (Parquet).")
 
 
 def _fmt(value: float) -> str:

@@ -11,6 +11,7 @@ __all__ = [
     "ATHLETE_COLUMNS",
     "INJURY_COLUMNS",
     "SESSION_TYPES",
+    "SHOE_COLUMNS",
     "TABLES",
     "TRAINING_LOG_COLUMNS",
     "TRUTH_COLUMNS",
@@ -92,5 +93,13 @@ TRUTH_COLUMNS: dict[str, str] = {
     "mult_<factor>": "float32: that factor's hazard multiplier on that day (1 = no effect)",
 }
 
-#: The four tables ``calfrisk simulate`` writes, in writing order.
-TABLES: tuple[str, ...] = ("athletes", "training_log", "injuries", "truth")
+#: ``shoes``: the shoes in use on the first simulated day and the km they had run before it (what a
+#: runner can report; shoes bought later start at 0 km).
+SHOE_COLUMNS: dict[str, str] = {
+    "athlete_id": "int32: the athlete",
+    "shoe_id": "int32: the shoe, as in training_log",
+    "km": "float64: km the shoe had run before the first simulated day",
+}
+
+#: The tables ``calfrisk simulate`` writes, in writing order.
+TABLES: tuple[str, ...] = ("athletes", "training_log", "injuries", "truth", "shoes")

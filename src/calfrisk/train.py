@@ -50,6 +50,7 @@ _REQUIRED = {
     ],
     "injuries": ["athlete_id", "date"],
     "truth": ["athlete_id", "date", "in_layoff"],
+    "shoes": ["athlete_id", "shoe_id", "km"],
 }
 
 
@@ -76,7 +77,7 @@ def load_cohort(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], CohortCo
         missing = [c for c in _REQUIRED[name] if c not in tables[name].columns]
         if missing:
             raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-        if name != "injuries" and tables[name].empty:
+        if name not in ("injuries", "shoes") and tables[name].empty:
             raise InputError(f"{path}: no rows")
     config = root / "config.yaml"
     return tables, (load_cohort_config(config) if config.exists() else None)
@@ -95,7 +96,13 @@ class TrainResult:
 
 
 def _features(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, LoadFeatures]:
-    panel = daily_panel(tables["training_log"], tables["athletes"], tables["injuries"], days=tables["truth"])
+    panel = daily_panel(
+        tables["training_log"],
+        tables["athletes"],
+        tables["injuries"],
+        days=tables["truth"],
+        shoe_start_km=tables["shoes"],
+    )
     transformer = LoadFeatures().fit(panel)
     features = pd.DataFrame(
         transformer.transform(panel), index=panel.index, columns=transformer.get_feature_names_out()

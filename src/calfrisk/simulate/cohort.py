@@ -41,6 +41,7 @@ WRITE_OPTIONS: dict[str, dict[str, object]] = {
     "athletes": {"compression": "zstd"},
     "training_log": {"compression": "zstd", "write_statistics": ["athlete_id", "date"]},
     "injuries": {"compression": "zstd"},
+    "shoes": {"compression": "zstd"},
     "truth": {"compression": "lz4", "use_dictionary": False, "write_statistics": ["athlete_id", "date"]},
 }
 
@@ -102,6 +103,18 @@ def _dates(day_index: np.ndarray, start: dt.date) -> pa.Array:
     days = day_index.astype(np.int64) + (start - _EPOCH).days
     # A zero-copy view of the int64 milliseconds: converting with a timestamp type checks each value.
     return pa.array(days * 86_400_000).view(pa.timestamp("ms"))
+
+
+def _shoes_table(s: SimState) -> pa.Table:
+    in_use = np.arange(s.shoe_num.shape[1])[None, :] < s.n_pairs[:, None]
+    a, k = np.nonzero(in_use)
+    return pa.table(
+        {
+            "athlete_id": s.athlete_id[a],
+            "shoe_id": s.shoe_num[a, k],
+            "km": np.round(s.shoe_km[a, k], 2),
+        }
+    )
 
 
 def _athletes_table(s: SimState, cfg: CohortConfig) -> pa.Table:
@@ -269,10 +282,11 @@ def simulate_chunk(
     state, rng = start_chunk(cfg, chunk, seed, p)
     ids = state.athlete_id
     width = cfg.cohort.chunk_size
-    athletes = _athletes_table(state.copy(), cfg)  # the days ahead mutate the state arrays in place
+    start = state.copy()  # the days ahead mutate the state arrays in place
+    athletes, shoes = _athletes_table(start, cfg), _shoes_table(start)
     rec = advance_days(state, p, rng, cfg.cohort.n_days, width=width)
     summary = _summary(rec, len(ids))
-    tables = {"athletes": athletes, **_tables(rec, ids, cfg, p)}
+    tables = {"athletes": athletes, **_tables(rec, ids, cfg, p), "shoes": shoes}
     return tables, summary
 
 
