@@ -21,7 +21,7 @@ from calfrisk.evaluate import athlete_folds
 from calfrisk.labels import strain_labels
 from calfrisk.model import build_model
 from calfrisk.simulate import simulate_cohort
-from calfrisk.train import _features, load_cohort
+from calfrisk.train import cohort_features, load_cohort
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         simulate_cohort(cohort, Path(tmp) / "c", n_jobs=-1)
         tables, _ = load_cohort(Path(tmp) / "c")
-    panel, X, _ = _features(tables)
+    panel, X, _ = cohort_features(tables)
     labels = strain_labels(tables["truth"], tables["injuries"], cfg.data.horizon_days)
     keep = labels["eligible"].to_numpy()
     X, y = X[keep].reset_index(drop=True), labels["label"].to_numpy()[keep]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from calfrisk.config import CohortConfig
-from calfrisk.simulate.cohort import start_chunk
+from calfrisk.simulate.cohort import chunk_seeds, start_chunk
 from calfrisk.simulate.dynamics import N_UNIFORM, Trajectory, advance_days, advance_with
 from calfrisk.simulate.state import compile_params
 
@@ -116,8 +116,7 @@ def oracle_risk(
     wanted = np.unique(np.asarray(athlete_ids))
     size = cfg.cohort.chunk_size
     chunks = sorted({int(a) // size for a in wanted})
-    n_chunks_total = -(-cfg.cohort.n_athletes // size)
-    seeds = np.random.SeedSequence(cfg.cohort.seed).spawn(n_chunks_total)
+    seeds = chunk_seeds(cfg)
     jobs = (
         delayed(_chunk_oracle)(cfg, c, seeds[c], wanted, horizon, n_rollouts, random_state) for c in chunks
     )

@@ -33,7 +33,7 @@ from calfrisk.model import build_model
 from calfrisk.panel import daily_panel
 from calfrisk.schema import TABLES, InputError
 
-__all__ = ["TrainResult", "load_cohort", "train_models"]
+__all__ = ["TrainResult", "cohort_features", "load_cohort", "train_models"]
 
 #: Latent columns of the athletes table that replace the test scores in ``<model>_latent``.
 LATENT_SWAP = {"glute_test_score": "latent_glute_strength", "calf_test_score": "latent_calf_strength"}
@@ -95,7 +95,8 @@ class TrainResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _features(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, LoadFeatures]:
+def cohort_features(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, LoadFeatures]:
+    """A cohort's daily panel, its feature table (same rows) and the fitted feature transformer."""
     panel = daily_panel(
         tables["training_log"],
         tables["athletes"],
@@ -145,7 +146,7 @@ def train_models(
         if name not in cfg.models:
             raise InputError(f"--models: unknown model {name!r} (configured: {', '.join(cfg.models)})")
     say("features")
-    panel, X, transformer = _features(tables)
+    panel, X, transformer = cohort_features(tables)
     labels = strain_labels(
         tables["truth"],
         tables["injuries"],

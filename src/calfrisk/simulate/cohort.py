@@ -235,6 +235,13 @@ def chunk_ids(cfg: CohortConfig, chunk: int) -> np.ndarray:
     return np.arange(chunk * size, min((chunk + 1) * size, cfg.cohort.n_athletes), dtype=np.int32)
 
 
+def chunk_seeds(cfg: CohortConfig) -> list[np.random.SeedSequence]:
+    """Each chunk's seed: ``SeedSequence(seed).spawn(n_chunks)``. The one place that defines it, so
+    that anything replaying a chunk (the oracle) draws exactly what the cohort run drew."""
+    n_chunks = math.ceil(cfg.cohort.n_athletes / cfg.cohort.chunk_size)
+    return np.random.SeedSequence(cfg.cohort.seed).spawn(n_chunks)
+
+
 def start_chunk(
     cfg: CohortConfig, chunk: int, seed: np.random.SeedSequence, params: SimParams
 ) -> tuple[SimState, np.random.Generator]:
@@ -346,8 +353,8 @@ def simulate_cohort(
     """
     from joblib import Parallel, delayed
 
-    n_chunks = math.ceil(cfg.cohort.n_athletes / cfg.cohort.chunk_size)
-    seeds = np.random.SeedSequence(cfg.cohort.seed).spawn(n_chunks)
+    seeds = chunk_seeds(cfg)
+    n_chunks = len(seeds)
     params = compile_params(cfg)
     with atomic_output_dir(out_dir, overwrite=overwrite) as staging:
         jobs = (
