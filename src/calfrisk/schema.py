@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "ATHLETE_COLUMNS",
     "INJURY_COLUMNS",
+    "RUN_LOG_COLUMNS",
     "SESSION_TYPES",
     "SHOE_COLUMNS",
     "TABLES",
@@ -99,6 +100,20 @@ SHOE_COLUMNS: dict[str, str] = {
     "athlete_id": "int32: the athlete",
     "shoe_id": "int32: the shoe, as in training_log",
     "km": "float64: km the shoe had run before the first simulated day",
+}
+
+#: A runner's own log, as every reader in :mod:`calfrisk.readers` returns it: one row per running
+#: session, sorted by ``start_time``. Optional values are missing (NA), never guessed.
+RUN_LOG_COLUMNS: dict[str, str] = {
+    "date": "datetime64[ms]: the local calendar day of the session, at midnight",
+    "start_time": "datetime64[ms]: local start time when the source has one, else the date at midnight",
+    "distance_km": "float64: distance in kilometres (> 0)",
+    "duration_min": "float64: moving time in minutes (> 0; elapsed time when the source has no other)",
+    "elevation_gain_m": "float64: total ascent in metres (>= 0; NA when the source has none)",
+    "session_type": f"string: one of {', '.join(SESSION_TYPES)}, or NA when the source does not say",
+    "shoe": "string: the shoe's name as the runner knows it, or NA",
+    "rpe": "float64: perceived exertion 1-10, or NA",
+    "source": "string: where the row came from, e.g. 'activities.csv row 12' or 'run.fit'",
 }
 
 #: The tables ``calfrisk simulate`` writes, in writing order.
