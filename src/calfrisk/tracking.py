@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from calfrisk.persist import TRUSTED_TYPES
+from calfrisk.persist import TRUSTED_TYPES, export_copy
 from calfrisk.train import TrainResult
 
 __all__ = ["DEFAULT_TRACKING_URI", "compare_runs", "log_training", "tracking_uri"]
@@ -115,7 +115,7 @@ def log_training(
             mlflow.log_figure(fig, name)
         mlflow.log_dict(result.metrics, "metrics.json")
         if "gbm" in result.pipelines:
-            pipeline = result.pipelines["gbm"]
+            pipeline = export_copy(result.pipelines["gbm"])
             with warnings.catch_warnings():
                 # Integer columns (ids, counts) never hold missing values here: mlflow's hint is moot.
                 warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")

@@ -1,0 +1,173 @@
+"""Per-prediction contributions: which features, and which risk factors, drive a day's risk.
+
+For the models calfrisk trains by default the log-odds of the risk is a sum of one term per
+feature, so exact Shapley values follow from the fitted model itself, in microseconds and without
+the shap package (whose import alone costs more than ``calfrisk predict``'s whole start budget):
+
+- gradient boosting with stumps (``max_depth=1``, the default): each tree splits one feature, so a
+  feature's SHAP value is the sum, over the trees that split it, of the leaf it reaches minus the
+  tree's mean leaf weighted by training cover. This is what ``shap.TreeExplainer`` computes
+  (``feature_perturbation="tree_path_dependent"``); the tests check the two agree.
+- Platt calibration (scikit-learn's sigmoid) is affine in the booster's log-odds, so the terms are
+  scaled by its slope; an ensemble of calibrated folds averages them.
+- standardised logistic regression: ``coef * (x - mean) / scale``.
+
+Contributions are on the log-odds scale, relative to the average training day: ``base`` plus the
+row's contributions is the (fold-averaged) log-odds of the risk; ``exp(contribution)`` is the factor
+by which that feature multiplies the odds. Deeper trees or isotonic calibration are not additive;
+:func:`contributions` then raises :class:`NotAdditiveError` rather than approximate silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from calfrisk.features import FEATURE_GROUPS
+
+__all__ = ["DRIVER_FACTORS", "Attribution", "NotAdditiveError", "contributions", "factor_contributions"]
+
+#: Risk factors a runner can recognise, each with the features that carry it. Every feature of
+#: :data:`calfrisk.features.FEATURE_GROUPS` belongs to exactly one factor.
+DRIVER_FACTORS: dict[str, tuple[str, ...]] = {
+    "load": FEATURE_GROUPS["load"],
+    "hills": FEATURE_GROUPS["hills"],
+    "speed": FEATURE_GROUPS["speed"],
+    "shoes": FEATURE_GROUPS["shoes"],
+    "strain_history": FEATURE_GROUPS["history"],
+    "age": ("age",),
+    "sex": ("female",),
+    "glute_strength": ("glute_test_score",),
+    "calf_strength": ("calf_test_score",),
+}
+
+
+class NotAdditiveError(ValueError):
+    """The model's log-odds is not a sum of per-feature terms, so no exact contributions exist."""
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Contributions of each feature to each row's log-odds.
+
+    Attributes
+    ----------
+    base : ndarray of shape (n_rows,)
+        Log-odds of the average training day (the same for every row).
+    values : DataFrame of shape (n_rows, n_features)
+        Contribution of each feature, log-odds; ``base + values.sum(axis=1)`` is the row's log-odds.
+    """
+
+    base: np.ndarray
+    values: pd.DataFrame
+
+    @property
+    def log_odds(self) -> np.ndarray:
+        """The model's (fold-averaged) log-odds of each row."""
+        return self.base + self.values.to_numpy().sum(axis=1)
+
+
+def _stump_terms(booster: object, X: np.ndarray) -> tuple[float, np.ndarray]:
+    """Exact SHAP values of a stump HistGradientBoostingClassifier's raw score (log-odds)."""
+    predictors = [tree[0] for tree in booster._predictors]
+    base = float(np.ravel(booster._baseline_prediction)[0])
+    n_features = X.shape[1]
+    feature, threshold, left_missing, v_left, v_right, mean = ([] for _ in range(6))
+    for predictor in predictors:
+        nodes = predictor.nodes
+        root = nodes[0]
+        if root["is_leaf"]:
+            base += float(root["value"])
+            continue
+        if len(nodes) != 3 or root["is_categorical"]:
+            raise NotAdditiveError("gradient boosting with trees deeper than one split (max_depth > 1)")
+        left, right = nodes[root["left"]], nodes[root["right"]]
+        cover = float(left["count"] + right["count"])
+        feature.append(int(root["feature_idx"]))
+        threshold.append(float(root["num_threshold"]))
+        left_missing.append(bool(root["missing_go_to_left"]))
+        v_left.append(float(left["value"]))
+        v_right.append(float(right["value"]))
+        mean.append((left["count"] * left["value"] + right["count"] * right["value"]) / cover)
+    feature_a = np.asarray(feature, dtype=np.intp)
+    values = X[:, feature_a]
+    goes_left = np.where(np.isnan(values), np.asarray(left_missing), values <= np.asarray(threshold))
+    centred = np.where(goes_left, np.asarray(v_left), np.asarray(v_right)) - np.asarray(mean)
+    terms = np.zeros((X.shape[0], n_features))
+    for j in range(n_features):
+        on_j = feature_a == j
+        if on_j.any():
+            terms[:, j] = centred[:, on_j].sum(axis=1)
+    return base + float(np.sum(mean)), terms
+
+
+def _booster_terms(estimator: object, X: np.ndarray) -> tuple[float, np.ndarray]:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, HistGradientBoostingClassifier):
+        return _stump_terms(estimator, X)
+    if isinstance(estimator, Pipeline) and len(estimator.steps) == 2:
+        scaler, linear = estimator[0], estimator[-1]
+        if hasattr(scaler, "mean_") and hasattr(linear, "coef_") and linear.coef_.shape[0] == 1:
+            scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)
+            weights = linear.coef_[0] / scale
+            return float(linear.intercept_[0]), (X - scaler.mean_) * weights
+    raise NotAdditiveError(f"no exact contributions for {type(estimator).__name__}")
+
+
+def contributions(classifier: object, X: pd.DataFrame) -> Attribution:
+    """Exact per-feature contributions to the log-odds of ``classifier``'s risk.
+
+    Parameters
+    ----------
+    classifier : estimator
+        The fitted classifier step of a calfrisk pipeline: a CalibratedClassifierCV (sigmoid) over
+        HistGradientBoostingClassifier stumps, a bare booster, or a StandardScaler and
+        LogisticRegression pipeline.
+    X : DataFrame
+        Rows of the feature table (:class:`calfrisk.features.LoadFeatures` output).
+
+    Returns
+    -------
+    Attribution
+
+    Raises
+    ------
+    NotAdditiveError
+        If the model's log-odds is not a sum of per-feature terms.
+    """
+    from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+
+    values = X.to_numpy(dtype=float)
+    if isinstance(classifier, CalibratedClassifierCV):
+        base, terms = 0.0, np.zeros_like(values)
+        for fold in classifier.calibrated_classifiers_:
+            calibrator = fold.calibrators[0]
+            if not isinstance(calibrator, _SigmoidCalibration):
+                raise NotAdditiveError(f"calibration by {type(calibrator).__name__} is not affine")
+            fold_base, fold_terms = _booster_terms(fold.estimator, values)
+            # scikit-learn's Platt map: p = 1 / (1 + exp(a * f + b)), so log-odds = -a * f - b.
+            base += -calibrator.a_ * fold_base - calibrator.b_
+            terms += -calibrator.a_ * fold_terms
+        n = len(classifier.calibrated_classifiers_)
+        base, terms = base / n, terms / n
+    else:
+        base, terms = _booster_terms(classifier, values)
+    return Attribution(
+        base=np.full(len(X), base), values=pd.DataFrame(terms, columns=X.columns, index=X.index)
+    )
+
+
+def factor_contributions(attribution: Attribution) -> pd.DataFrame:
+    """Contributions summed by risk factor (:data:`DRIVER_FACTORS`), log-odds."""
+    values = attribution.values
+    return pd.DataFrame(
+        {
+            factor: values[[f for f in features if f in values.columns]].sum(axis=1)
+            for factor, features in DRIVER_FACTORS.items()
+        },
+        index=values.index,
+    )
