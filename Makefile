@@ -11,7 +11,7 @@ DEMO   ?= data/synthetic/demo
 
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: venv demo test lint bench sample clean
+.PHONY: venv demo test lint bench sample example clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "calfrisk needs Python 3.11 or newer (set PYTHON=...)")'
@@ -39,6 +39,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python -m benchmarks.bench_features
 	$(BIN)/python -m benchmarks.bench_train
+
+# Regenerate the example runner (examples/) from the sample cohort (tests check it is up to date).
+example: $(STAMP)
+	$(BIN)/python -c "from calfrisk.export import EXAMPLE_ATHLETE as A, write_example; write_example('data/synthetic/sample', A, 'examples')"
 
 # Regenerate the committed sample cohort (tests check that it regenerates identically).
 sample: $(STAMP)

@@ -52,3 +52,18 @@ def small_cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[CohortConfig
 def small_tables(small_cohort: tuple[CohortConfig, Path, CohortSummary]) -> dict[str, pd.DataFrame]:
     """The small cohort's tables as DataFrames."""
     return read_tables(small_cohort[1])
+
+
+@pytest.fixture(scope="session")
+def sample_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model directory trained (gradient boosting only, 60 stumps) on the committed sample cohort."""
+    from calfrisk.config import load_train_config
+    from calfrisk.persist import save_model
+    from calfrisk.train import load_cohort, model_metadata, train_models
+
+    data = ROOT / "data" / "synthetic" / "sample"
+    tables, cohort = load_cohort(data)
+    overrides = {"models": {"gbm": {"params": {"max_iter": 60}}}, "latent": [], "evaluation": {"n_boot": 10}}
+    result = train_models(tables, load_train_config(overrides=overrides), models=["gbm"])
+    out = tmp_path_factory.mktemp("model") / "model"
+    return save_model(result.pipelines["gbm"], out, model_metadata(result, cohort, data))

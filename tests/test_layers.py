@@ -24,6 +24,21 @@ LEARNING = [
     "calfrisk.oracle",
     "calfrisk.train",
     "calfrisk.persist",
+    "calfrisk.explain",
+    "calfrisk.advice",
+    "calfrisk.predict",
+    "calfrisk.present",
+    "calfrisk.export",
+    "calfrisk.readers",
+]
+#: What ``calfrisk predict`` with a model directory uses: none of it may pull in the slow imports.
+PREDICT_PATH = [
+    "calfrisk.cli",
+    "calfrisk.config",
+    "calfrisk.persist",
+    "calfrisk.predict",
+    "calfrisk.present",
+    "calfrisk.readers",
 ]
 
 
@@ -46,3 +61,11 @@ def test_cli_help_does_not_import_numerical_libraries() -> None:
         "try:\n    main()\nexcept SystemExit:\n    pass"
     )
     assert not loaded & {"numpy", "pandas", "pyarrow", "mlflow", "joblib"}
+
+
+@pytest.mark.parametrize("module", PREDICT_PATH)
+def test_predict_path_imports_nothing_slow(module: str) -> None:
+    # mlflow (about a second), numba (the simulator's compiler), skops (imports every estimator),
+    # shap, matplotlib (only for --plot) and the device-file readers (only for such files).
+    slow = {"mlflow", "numba", "skops", "shap", "matplotlib", "fitdecode", "gpxpy", "tcxreader", "pyarrow"}
+    assert not _modules_after(f"import {module}") & slow

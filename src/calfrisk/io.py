@@ -10,7 +10,7 @@ from pathlib import Path
 
 from calfrisk.schema import InputError
 
-__all__ = ["atomic_output_dir", "atomic_write_text", "check_output_dir"]
+__all__ = ["atomic_output_dir", "atomic_write_bytes", "atomic_write_text", "check_output_dir"]
 
 
 def check_output_dir(path: Path, *, overwrite: bool, flag: str = "--out") -> None:
@@ -73,13 +73,18 @@ def atomic_output_dir(path: str | Path, *, overwrite: bool = False) -> Iterator[
     shutil.rmtree(old, ignore_errors=True)
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write a text file atomically: to a temporary file beside it, then renamed over it."""
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write a file atomically: to a temporary file beside it, then renamed over it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.parent / f".{path.name}.partial-{os.getpid()}"
     try:
-        staging.write_text(text, encoding="utf-8")
+        staging.write_bytes(data)
         os.replace(staging, path)
     finally:
         staging.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically (UTF-8), like :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, text.encode("utf-8"))

@@ -1,4 +1,4 @@
-"""Evaluation figures: ROC, precision-recall and calibration curves of several models."""
+"""Figures: ROC, precision-recall and calibration curves of models; a runner's risk timeline."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 
 from calfrisk.evaluate import reliability_table
 
-__all__ = ["calibration_figure", "pr_figure", "roc_figure"]
+__all__ = ["calibration_figure", "pr_figure", "risk_timeline_figure", "roc_figure"]
 
 
 def _axes(title: str, xlabel: str, ylabel: str):
@@ -57,4 +57,46 @@ def calibration_figure(y: np.ndarray, predictions: dict[str, np.ndarray], n_bins
         top = max(top, table["predicted"].max(), table["observed"].max())
     ax.plot([0, top], [0, top], color="grey", linestyle=":", linewidth=1)
     ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def risk_timeline_figure(timeline: pd.DataFrame, *, average: float | None = None, horizon_days: int = 7):
+    """A runner's log over time: daily km, the acute:chronic ratio and the risk, strains marked.
+
+    Parameters
+    ----------
+    timeline : DataFrame
+        ``date``, ``km``, ``acwr``, ``risk`` (NaN where not scored) and ``strain`` (bool), as in
+        :attr:`calfrisk.predict.Forecast.timeline`.
+    average : float, optional
+        The average training day's risk, drawn as the band edges (1.5x and 3x it).
+    horizon_days : int, default=7
+        The risk's horizon, for the axis label.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (load, ratio, risk) = plt.subplots(3, 1, figsize=(9, 7), sharex=True, constrained_layout=True)
+    dates = pd.to_datetime(timeline["date"])
+    load.bar(dates, timeline["km"], width=1.0, color="tab:blue")
+    load.set(ylabel="distance (km per day)", title="Daily load, acute:chronic ratio and calf-strain risk")
+    ratio.plot(dates, timeline["acwr"], color="tab:purple")
+    ratio.axhspan(0.8, 1.3, color="tab:green", alpha=0.15, label="0.8-1.3 (Gabbett 2016)")
+    ratio.axhline(1.5, color="tab:red", linestyle=":", linewidth=1, label="1.5")
+    ratio.set(ylabel="acute:chronic EWMA ratio")
+    ratio.legend(loc="upper left", fontsize="small")
+    risk.plot(dates, timeline["risk"] * 100, color="tab:red")
+    if average is not None:
+        for multiple in (1.5, 3.0):
+            risk.axhline(average * multiple * 100, color="grey", linestyle=":", linewidth=1)
+    risk.set(ylabel=f"risk within {horizon_days} days (%)", xlabel="date")
+    strains = dates[timeline["strain"].to_numpy(dtype=bool)]
+    for axis in (load, ratio, risk):
+        for day in strains:
+            axis.axvline(day, color="black", linewidth=1, linestyle="--")
+    if len(strains):
+        risk.plot([], [], color="black", linestyle="--", label="calf strain")
+        risk.legend(loc="upper left", fontsize="small")
     return fig

@@ -33,7 +33,7 @@ from calfrisk.model import build_model
 from calfrisk.panel import daily_panel
 from calfrisk.schema import TABLES, InputError
 
-__all__ = ["TrainResult", "cohort_features", "load_cohort", "train_models"]
+__all__ = ["TrainResult", "cohort_features", "load_cohort", "model_metadata", "train_models"]
 
 #: Latent columns of the athletes table that replace the test scores in ``<model>_latent``.
 LATENT_SWAP = {"glute_test_score": "latent_glute_strength", "calf_test_score": "latent_calf_strength"}
@@ -93,6 +93,7 @@ class TrainResult:
     reliability: dict[str, pd.DataFrame]
     pipelines: dict[str, Pipeline]
     timings: dict[str, float] = field(default_factory=dict)
+    reference: dict[str, object] = field(default_factory=dict)  # the training days, for predict
 
 
 def cohort_features(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, LoadFeatures]:
@@ -244,6 +245,30 @@ def train_models(
         positive_rate=float(y.mean()),
         horizon_days=cfg.data.horizon_days,
     )
+    reference = {
+        # What predict substitutes for a value a runner did not give, and its yardstick of risk.
+        "feature_medians": {c: float(v) for c, v in X.iloc[train].median().items()},
+        "positive_rate": float(y[train].mean()),
+        "min_history_days": cfg.data.min_history_days,
+        "horizon_days": cfg.data.horizon_days,
+    }
     timings["total_s"] = time.perf_counter() - clock
     reliability = {c: reliability_table(yt, p, cfg.evaluation.ece_bins) for c, p in scored.items()}
-    return TrainResult(metrics, predictions, boot, reliability, pipelines, timings)
+    return TrainResult(metrics, predictions, boot, reliability, pipelines, timings, reference)
+
+
+def model_metadata(
+    result: TrainResult, cohort: CohortConfig | None, data_dir: str | Path, model: str = "gbm"
+) -> dict[str, object]:
+    """What a model directory records beside the model: all that ``calfrisk predict`` needs.
+
+    The training days' reference values (:attr:`TrainResult.reference`), the model's metrics, and
+    the cohort's enrichment factor (its strain rate was multiplied by it; predict divides it out).
+    """
+    return {
+        **result.reference,
+        "model": model,
+        "metrics": result.metrics["models"].get(model, {}),
+        "enrichment": cohort.injury.enrichment if cohort is not None else 1.0,
+        "data": str(data_dir),
+    }

@@ -1,0 +1,350 @@
+"""A runner's risk from their own log: calibrated, on the real-world scale, explained.
+
+:func:`forecast` takes the sessions a reader returned (:data:`calfrisk.schema.RUN_LOG_COLUMNS`),
+the runner's profile and a trained model, and for each requested day gives
+
+- ``risk``: the probability of a calf-strain onset within the model's horizon after that day. The
+  model was trained on a cohort whose strain rate was multiplied by a documented enrichment factor
+  E (so that it had events to learn from); the daily hazards scale by E, so the real-world risk is
+  ``1 - (1 - p) ** (1 / E)``, where p is the model's calibrated probability;
+- ``vs_usual``: that risk over the runner's usual level (the median of their own daily risk over
+  the log up to that day, after the first ``min_history_days``);
+- ``vs_average``: that risk over the average training day of the cohort, and the ``band`` it falls
+  in (:data:`BANDS`);
+- the ``drivers``: the risk factors that raise that day's risk most (exact contributions,
+  :mod:`calfrisk.explain`), each with advice (:mod:`calfrisk.advice`).
+
+Nothing is guessed silently: a profile value not given is replaced by the training cohort's median
+and reported in ``notes``, and its factor is never listed as a driver; session types a log does not
+record are inferred from pace by a stated rule; missing elevation counts as flat, and says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from calfrisk.advice import advise
+from calfrisk.config import RunnerProfile
+from calfrisk.explain import DRIVER_FACTORS, NotAdditiveError, contributions, factor_contributions
+from calfrisk.panel import daily_panel
+from calfrisk.schema import InputError
+
+__all__ = ["BANDS", "SPEED_PACE_RATIO", "Forecast", "forecast"]
+
+#: Bands of ``vs_average`` (risk over the cohort's average day): below 1.5 "low", below 3 "elevated",
+#: else "high". About 2 in 3 training days fall below 1.5x the average (the risk is skewed: a few days
+#: carry most of it); 3x marks the days where, at the default cohort's accuracy, strains concentrate.
+BANDS: tuple[tuple[float, str], ...] = ((1.5, "low"), (3.0, "elevated"), (float("inf"), "high"))
+
+#: A session without a recorded type counts as speed work when its pace is at least 8 % faster
+#: (this ratio of minutes per km) than the median of the runner's sessions over the 28 days before.
+SPEED_PACE_RATIO = 0.92
+
+#: Drivers listed per day, and the smallest odds multiplier worth listing.
+TOP_DRIVERS = 3
+MIN_ODDS_RATIO = 1.05
+
+_PROFILE_FEATURE = {  # profile value -> feature that carries it, and the factor it drives
+    "age": ("age", "age"),
+    "sex": ("female", "sex"),
+    "prior_calf_strains": ("calf_strains", "strain_history"),
+    "glute_test_score": ("glute_test_score", "glute_strength"),
+    "calf_test_score": ("calf_test_score", "calf_strength"),
+}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What :func:`forecast` found.
+
+    Attributes
+    ----------
+    days : DataFrame
+        One row per requested day: ``athlete_id``, ``date``, ``risk``, ``vs_usual``, ``vs_average``,
+        ``band``, ``horizon_days``, ``km_7d``, ``acwr``.
+    drivers : DataFrame
+        Long format: ``date``, ``rank``, ``factor``, ``contribution`` (log-odds), ``odds_ratio``,
+        ``advice``.
+    timeline : DataFrame
+        Every day of the log: ``date``, ``km``, ``acwr``, ``risk`` (NaN in the first weeks),
+        ``strain``.
+    notes : list of str
+        What was assumed or inferred, for the user to read.
+    """
+
+    days: pd.DataFrame
+    drivers: pd.DataFrame
+    timeline: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _infer_session_types(sessions: pd.DataFrame, notes: list[str]) -> pd.Series:
+    """Session types, with those a log does not record inferred from pace (past sessions only)."""
+    types = sessions["session_type"].astype("string")
+    unknown = types.isna()
+    if not unknown.any():
+        return types
+    pace = (sessions["duration_min"] / sessions["distance_km"]).to_numpy()
+    start = pd.DatetimeIndex(sessions["start_time"])
+    # Median pace of the sessions that started in the 28 days before each one (not the session itself).
+    reference = pd.Series(pace, index=start).rolling("28D", closed="left", min_periods=3).median().to_numpy()
+    fast = pace <= SPEED_PACE_RATIO * reference
+    inferred = np.where(fast, "tempo", "easy")
+    types = types.where(~unknown, pd.array(inferred, dtype="string"))
+    n_speed = int((fast & unknown.to_numpy()).sum())
+    notes.append(
+        f"{int(unknown.sum())} session(s) without a type: {n_speed} counted as speed work, being at "
+        f"least {round((1 - SPEED_PACE_RATIO) * 100)} % faster than your median pace of the 4 weeks "
+        "before; the rest as easy runs"
+    )
+    return types
+
+
+def _shoe_ids(
+    sessions: pd.DataFrame, profile: RunnerProfile, notes: list[str]
+) -> tuple[np.ndarray, pd.DataFrame, dict[int, str], bool]:
+    """Number the shoes in order of first use; km they had before the log; whether any is known."""
+    names = sessions["shoe"].astype("string")
+    known = names.dropna()
+    order = list(dict.fromkeys(known.tolist()))
+    unknown_shoes = sorted(set(profile.shoe_km) - set(order))
+    if unknown_shoes:
+        listed = ", ".join(repr(s) for s in order) or "none"
+        raise InputError(
+            f"--shoe-km {unknown_shoes[0]!r}: no session in the log uses that shoe "
+            f"(shoes in the log: {listed})"
+        )
+    ids = {name: i + 1 for i, name in enumerate(order)}
+    shoe_id = names.map(ids).fillna(0).astype(np.int64).to_numpy()  # 0 = shoe not recorded
+    start = pd.DataFrame(
+        {
+            "athlete_id": 0,
+            "shoe_id": [ids[n] for n in profile.shoe_km],
+            "km": [float(km) for km in profile.shoe_km.values()],
+        }
+    )
+    if order:
+        missing = sorted(set(order) - set(profile.shoe_km))
+        if missing:
+            notes.append(
+                f"no km before the log given for {', '.join(repr(s) for s in missing)}: counted from 0 "
+                "(use --shoe-km NAME=KM)"
+            )
+        if names.isna().any():
+            notes.append(f"{int(names.isna().sum())} session(s) without a shoe: counted as one unnamed shoe")
+    return shoe_id, start, {v: k for k, v in ids.items()}, bool(order)
+
+
+def _band(ratio: np.ndarray) -> np.ndarray:
+    edges = np.array([edge for edge, _ in BANDS[:-1]])
+    labels = np.array([label for _, label in BANDS])
+    return labels[np.searchsorted(edges, ratio, side="right")]
+
+
+def _day_range(
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    start: dt.date | None,
+    end: dt.date | None,
+    today: dt.date,
+    min_history: int,
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    end_ts = pd.Timestamp(end) if end is not None else last
+    start_ts = pd.Timestamp(start) if start is not None else end_ts
+    if end_ts.date() > today:
+        raise InputError(f"--to/--date {end_ts.date()}: in the future (today is {today})")
+    if start_ts > end_ts:
+        raise InputError(f"--from {start_ts.date()}: after --to {end_ts.date()}")
+    earliest = first + pd.Timedelta(days=min_history)
+    if start_ts < earliest:
+        raise InputError(
+            f"--from/--date {start_ts.date()}: the model needs {min_history} days of log before a day; "
+            f"the log starts on {first.date()}, so the first day it can score is {earliest.date()}"
+        )
+    return start_ts, end_ts
+
+
+def forecast(
+    sessions: pd.DataFrame,
+    model: object,
+    metadata: dict,
+    profile: RunnerProfile,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    today: dt.date | None = None,
+    notes: list[str] | None = None,
+) -> Forecast:
+    """Score each requested day of a runner's log.
+
+    Parameters
+    ----------
+    sessions : DataFrame
+        Running sessions (:data:`calfrisk.schema.RUN_LOG_COLUMNS`).
+    model : Pipeline
+        A calfrisk pipeline (features, then calibrated classifier), e.g. from
+        :func:`calfrisk.persist.load_model`.
+    metadata : dict
+        The model's metadata: ``horizon_days``, ``enrichment``, ``positive_rate``,
+        ``min_history_days``, ``feature_medians``.
+    profile : RunnerProfile
+        What the runner reported.
+    start, end : date, optional
+        Days to score (inclusive). By default the last day of the log only; ``end`` alone scores that day.
+    today : date, optional
+        Days after it are refused. Default: the current date.
+    notes : list of str, optional
+        Notes so far (e.g. from the readers); this function's are appended to a copy.
+
+    Returns
+    -------
+    Forecast
+
+    Raises
+    ------
+    InputError
+        If the log is empty, a shoe given does not appear in it, or the days asked for are in the
+        future or lack enough history.
+    """
+    notes = list(notes or [])
+    if sessions.empty:
+        raise InputError("the log holds no running sessions")
+    today = today or dt.date.today()
+    sessions = sessions.sort_values("start_time", kind="stable").reset_index(drop=True)
+    medians: dict[str, float] = metadata["feature_medians"]
+    min_history = int(metadata["min_history_days"])
+    horizon = int(metadata["horizon_days"])
+    enrichment = float(metadata.get("enrichment", 1.0))
+
+    session_type = _infer_session_types(sessions, notes)
+    shoe_id, shoe_start, shoe_names, shoes_known = _shoe_ids(sessions, profile, notes)
+    elevation = sessions["elevation_gain_m"].astype("Float64")
+    if elevation.isna().any():
+        notes.append(f"{int(elevation.isna().sum())} session(s) without elevation: counted as flat")
+    log = pd.DataFrame(
+        {
+            "athlete_id": 0,
+            "date": pd.to_datetime(sessions["date"]).dt.normalize(),
+            "distance_km": sessions["distance_km"].to_numpy(dtype=float),
+            "duration_min": sessions["duration_min"].to_numpy(dtype=float),
+            "elevation_gain_m": elevation.fillna(0.0).to_numpy(dtype=float),
+            "session_type": session_type.to_numpy(dtype=object),
+            "shoe_id": shoe_id,
+        }
+    )
+    first, last = log["date"].iloc[0], log["date"].iloc[-1]
+    start_ts, end_ts = _day_range(first, last, start, end, today, min_history)
+
+    assumed: set[str] = set()
+    values = profile.model_dump()
+    athlete = {"athlete_id": 0}
+    typical = {
+        "age": medians["age"],
+        "sex": "F" if medians["female"] >= 0.5 else "M",
+        "prior_calf_strains": round(medians["calf_strains"]),
+        "glute_test_score": medians["glute_test_score"],
+        "calf_test_score": medians["calf_test_score"],
+    }
+    for key, (_feature, factor) in _PROFILE_FEATURE.items():
+        if values[key] is None:
+            athlete[key] = typical[key]
+            assumed.add(factor)
+        else:
+            athlete[key] = values[key]
+    if assumed:
+        given = {f: k for k, (_, f) in _PROFILE_FEATURE.items()}
+        shown = ", ".join(f"{given[f]}={typical[given[f]]:.4g}" for f in sorted(assumed) if f != "sex")
+        if "sex" in assumed:
+            shown = ", ".join(filter(None, [shown, f"sex={typical['sex']}"]))
+        notes.append(f"not given, so the training cohort's typical value is used (not a driver): {shown}")
+    injuries = pd.DataFrame({"athlete_id": 0, "date": pd.to_datetime(list(profile.strains))})
+    calendar = pd.DataFrame({"athlete_id": 0, "date": pd.date_range(first, end_ts, freq="D")})
+    panel = daily_panel(log, pd.DataFrame([athlete]), injuries, days=calendar, shoe_start_km=shoe_start)
+    X = model[0].transform(panel)
+    if not isinstance(X, pd.DataFrame):
+        X = pd.DataFrame(X, columns=model[0].get_feature_names_out())
+    if not shoes_known:
+        for feature in DRIVER_FACTORS["shoes"]:
+            X[feature] = medians[feature]
+        assumed.add("shoes")
+        notes.append("the log names no shoes: shoe wear set to the cohort's typical value (not a driver)")
+
+    p = model[-1].predict_proba(X)[:, 1]
+    risk = 1.0 - (1.0 - p) ** (1.0 / enrichment)
+    average = 1.0 - (1.0 - float(metadata["positive_rate"])) ** (1.0 / enrichment)
+    eligible = (panel["date"] >= first + pd.Timedelta(days=min_history)).to_numpy()
+    usual = pd.Series(np.where(eligible, risk, np.nan)).expanding().median().to_numpy()
+
+    chosen = ((panel["date"] >= start_ts) & (panel["date"] <= end_ts)).to_numpy()
+    athlete_id = profile.athlete_id
+    days = pd.DataFrame(
+        {
+            "athlete_id": athlete_id,
+            "date": panel["date"].to_numpy()[chosen],
+            "risk": risk[chosen],
+            "vs_usual": (risk / usual)[chosen],
+            "vs_average": risk[chosen] / average,
+            "band": _band(risk[chosen] / average),
+            "horizon_days": horizon,
+            "km_7d": X["km_7d"].to_numpy()[chosen],
+            "acwr": X["acwr_ewma"].to_numpy()[chosen],
+        }
+    )
+    drivers = _drivers(model[-1], X[chosen], panel[chosen], log, shoe_start, shoe_names, assumed, notes)
+    timeline = pd.DataFrame(
+        {
+            "date": panel["date"],
+            "km": panel["distance_km"],
+            "acwr": X["acwr_ewma"].to_numpy(),
+            "risk": np.where(eligible, risk, np.nan),
+            "strain": panel["strain_onset"],
+        }
+    )
+    return Forecast(days=days, drivers=drivers, timeline=timeline, notes=notes)
+
+
+def _worn_shoe(
+    log: pd.DataFrame, shoe_start: pd.DataFrame, shoe_names: dict[int, str], day: pd.Timestamp
+) -> dict[str, object]:
+    """The most-worn named shoe run in over the 7 days to ``day``, and its km before ``day``'s run."""
+    recent = log[(log["date"] > day - pd.Timedelta(days=7)) & (log["date"] <= day) & (log["shoe_id"] > 0)]
+    if recent.empty:
+        return {}
+    before = log[log["date"] < day].groupby("shoe_id")["distance_km"].sum()
+    start = shoe_start.set_index("shoe_id")["km"]
+    km = {s: float(before.get(s, 0.0) + start.get(s, 0.0)) for s in recent["shoe_id"].unique()}
+    worn = max(km, key=km.get)
+    return {"shoe": shoe_names[worn], "shoe_km": km[worn]}
+
+
+def _drivers(
+    classifier: object,
+    X: pd.DataFrame,
+    panel: pd.DataFrame,
+    log: pd.DataFrame,
+    shoe_start: pd.DataFrame,
+    shoe_names: dict[int, str],
+    assumed: set[str],
+    notes: list[str],
+) -> pd.DataFrame:
+    columns = ["date", "rank", "factor", "contribution", "odds_ratio", "advice"]
+    try:
+        factors = factor_contributions(contributions(classifier, X))
+    except NotAdditiveError as exc:
+        notes.append(f"no drivers: this model has no exact per-factor contributions ({exc})")
+        return pd.DataFrame(columns=columns)
+    factors = factors.drop(columns=sorted(assumed & set(factors.columns)))
+    rows = []
+    for i, date in enumerate(panel["date"]):
+        day = factors.iloc[i].sort_values(ascending=False)
+        day = day[day > np.log(MIN_ODDS_RATIO)].head(TOP_DRIVERS)
+        features = X.iloc[i]
+        context = _worn_shoe(log, shoe_start, shoe_names, date)
+        for rank, (factor, value) in enumerate(day.items(), start=1):
+            advice = advise(factor, features, context)
+            rows.append((date, rank, factor, float(value), float(np.exp(value)), advice))
+    return pd.DataFrame(rows, columns=columns)

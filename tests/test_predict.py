@@ -1,0 +1,195 @@
+"""forecast(): the risk of a runner's log, on the real-world scale, explained, from the past only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calfrisk.config import load_profile
+from calfrisk.explain import DRIVER_FACTORS
+from calfrisk.persist import load_model
+from calfrisk.predict import BANDS, forecast
+from calfrisk.present import forecast_csv, forecast_records
+from calfrisk.schema import RUN_LOG_COLUMNS, InputError
+from tests.conftest import ROOT
+
+TODAY = dt.date(2026, 6, 1)
+
+
+def as_run_log(log: pd.DataFrame) -> pd.DataFrame:
+    """A table in calfrisk's own CSV columns as the readers return it (RUN_LOG_COLUMNS)."""
+    date = pd.to_datetime(log["date"]).astype("datetime64[ms]")
+    out = pd.DataFrame(
+        {
+            "date": date,
+            "start_time": date,
+            "distance_km": log["distance_km"].astype(float),
+            "duration_min": log["duration_min"].astype(float),
+            "elevation_gain_m": log["elevation_gain_m"].astype(float),
+            "session_type": log["session_type"].astype("string") if "session_type" in log else pd.NA,
+            "shoe": log["shoe"].astype("string") if "shoe" in log else pd.NA,
+            "rpe": np.nan,
+            "source": "test",
+        }
+    )
+    for column in ("session_type", "shoe", "source"):
+        out[column] = out[column].astype("string")
+    return out[list(RUN_LOG_COLUMNS)]
+
+
+@pytest.fixture(scope="module")
+def example():
+    log = pd.read_csv(ROOT / "examples" / "runner_log.csv")
+    profile = load_profile(ROOT / "examples" / "runner_profile.yaml")
+    return as_run_log(log), profile
+
+
+@pytest.fixture(scope="module")
+def loaded(sample_model):
+    return load_model(sample_model)
+
+
+def test_one_year_scored_day_by_day(example, loaded) -> None:
+    sessions, profile = example
+    model, meta = loaded
+    result = forecast(
+        sessions, model, meta, profile, start=dt.date(2025, 3, 1), end=dt.date(2025, 12, 31), today=TODAY
+    )
+    days = result.days
+    assert len(days) == 306 and days["date"].is_monotonic_increasing
+    assert ((days["risk"] > 0) & (days["risk"] < 1)).all()
+    # Real-world scale: the enriched cohort's probability p becomes 1 - (1 - p) ** (1 / E).
+    enrichment = meta["enrichment"]
+    average = 1 - (1 - meta["positive_rate"]) ** (1 / enrichment)
+    np.testing.assert_allclose(days["vs_average"], days["risk"] / average)
+    assert days["risk"].max() < 0.05, "a real-world weekly strain risk above 5 % would be implausible"
+    # Bands follow the documented thresholds.
+    edges = [edge for edge, _ in BANDS]
+    expected = np.where(
+        days["vs_average"] < edges[0], "low", np.where(days["vs_average"] < edges[1], "elevated", "high")
+    )
+    assert (days["band"].to_numpy() == expected).all()
+    # The usual level is the runner's own median so far: vs_usual hovers around 1.
+    assert 0.5 < days["vs_usual"].median() < 2.0
+    assert result.timeline["strain"].sum() == 1  # the strain given in the profile
+
+
+def test_drivers_are_the_largest_positive_factors_with_advice(example, loaded) -> None:
+    sessions, profile = example
+    model, meta = loaded
+    result = forecast(
+        sessions, model, meta, profile, start=dt.date(2025, 9, 1), end=dt.date(2025, 10, 14), today=TODAY
+    )
+    drivers = result.drivers
+    assert not drivers.empty
+    assert set(drivers["factor"]) <= set(DRIVER_FACTORS)
+    assert (drivers["odds_ratio"] > 1.05).all()
+    np.testing.assert_allclose(drivers["odds_ratio"], np.exp(drivers["contribution"]))
+    for _, day in drivers.groupby("date"):
+        assert len(day) <= 3 and day["contribution"].is_monotonic_decreasing
+        assert list(day["rank"]) == list(range(1, len(day) + 1))
+    assert drivers["advice"].str.len().min() > 30
+    shoes = drivers[drivers["factor"] == "shoes"]
+    if len(shoes):
+        assert shoes["advice"].str.contains("Pegasus|Novablast|Clifton|Ghost").all()
+
+
+def test_values_not_given_are_reported_and_never_drivers(example, loaded) -> None:
+    sessions, _ = example
+    model, meta = loaded
+    bare = load_profile()
+    result = forecast(
+        sessions, model, meta, bare, start=dt.date(2025, 6, 1), end=dt.date(2025, 9, 30), today=TODAY
+    )
+    assert any("typical value" in note and "age=" in note for note in result.notes)
+    assumed = {"age", "sex", "glute_strength", "calf_strength", "strain_history"}
+    assert not set(result.drivers["factor"]) & assumed
+    no_shoes = sessions.assign(shoe=pd.array([pd.NA] * len(sessions), dtype="string"))
+    result = forecast(no_shoes, model, meta, bare, today=TODAY)
+    assert any("names no shoes" in note for note in result.notes)
+    assert "shoes" not in set(result.drivers["factor"])
+
+
+def test_session_types_not_recorded_are_inferred_from_past_pace(example, loaded) -> None:
+    sessions, profile = example
+    model, meta = loaded
+    untyped = sessions.assign(session_type=pd.array([pd.NA] * len(sessions), dtype="string"))
+    result = forecast(untyped, model, meta, profile, today=TODAY)
+    note = next(n for n in result.notes if "without a type" in n)
+    n_speed = int(note.split(": ")[1].split()[0])
+    truth = sessions["session_type"].isin(["tempo", "intervals", "race"]).sum()
+    # The pace rule finds speed sessions of about the right number (the simulator's paces vary).
+    assert 0.3 * truth <= n_speed <= 2.5 * truth
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=60, max_value=300), extra=st.integers(min_value=1, max_value=40))
+def test_a_days_risk_never_depends_on_later_sessions(example, loaded, cut: int, extra: int) -> None:
+    sessions, profile = example
+    model, meta = loaded
+    first = sessions["date"].iloc[0]
+    day = (first + pd.Timedelta(days=cut)).date()
+    upto = sessions[sessions["date"] <= pd.Timestamp(day)]
+    later = sessions[sessions["date"] <= pd.Timestamp(day) + pd.Timedelta(days=extra)]
+    a = forecast(upto, model, meta, profile, end=day, today=TODAY)
+    b = forecast(later, model, meta, profile, end=day, today=TODAY)
+    pd.testing.assert_frame_equal(a.days, b.days)
+    pd.testing.assert_frame_equal(a.drivers, b.drivers)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"end": dt.date(2027, 1, 1)}, "in the future"),
+        ({"start": dt.date(2025, 1, 20), "end": dt.date(2025, 2, 1)}, "needs 28 days of log"),
+        ({"start": dt.date(2025, 5, 2), "end": dt.date(2025, 5, 1)}, "after --to"),
+    ],
+)
+def test_days_that_cannot_be_scored_are_refused(example, loaded, kwargs, message) -> None:
+    sessions, profile = example
+    model, meta = loaded
+    with pytest.raises(InputError, match=message):
+        forecast(sessions, model, meta, profile, today=TODAY, **kwargs)
+
+
+def test_a_shoe_km_for_a_shoe_not_in_the_log_is_refused(example, loaded) -> None:
+    sessions, _ = example
+    model, meta = loaded
+    with pytest.raises(InputError, match="'Pegasis'.*no session in the log uses that shoe"):
+        forecast(sessions, model, meta, load_profile(overrides={"shoe_km": {"Pegasis": 100.0}}), today=TODAY)
+
+
+def test_shoe_km_before_the_log_raises_shoe_wear(example, loaded) -> None:
+    sessions, profile = example
+    model, meta = loaded
+    worn = load_profile(overrides={**profile.model_dump(), "shoe_km": {"Pegasus": 900.0, "Novablast": 900.0}})
+    fresh = load_profile(overrides={**profile.model_dump(), "shoe_km": {"Pegasus": 0.0, "Novablast": 0.0}})
+    span = {"start": dt.date(2025, 3, 1), "end": dt.date(2025, 4, 30), "today": TODAY}
+    a = forecast(sessions, model, meta, worn, **span).days["risk"]
+    b = forecast(sessions, model, meta, fresh, **span).days["risk"]
+    assert (a >= b - 1e-12).all() and (a > b).any()
+
+
+def test_json_records_and_csv_follow_the_contract(example, loaded) -> None:
+    sessions, profile = example
+    model, meta = loaded
+    result = forecast(
+        sessions, model, meta, profile, start=dt.date(2025, 9, 1), end=dt.date(2025, 9, 7), today=TODAY
+    )
+    records = forecast_records(result)
+    assert len(records) == 7
+    for record in records:
+        assert {"athlete_id", "date", "risk", "band", "drivers"} <= set(record)
+        assert record["athlete_id"] == "athlete 38" and record["band"] in {"low", "elevated", "high"}
+        dt.date.fromisoformat(record["date"])
+        for driver in record["drivers"]:
+            assert {"factor", "contribution", "advice"} <= set(driver)
+    table = pd.read_csv(__import__("io").StringIO(forecast_csv(result)))
+    assert len(table) == 7 and {"date", "risk", "band", "driver_1_factor", "driver_1_advice"} <= set(
+        table.columns
+    )
