@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 1.5
+CALFRISK = (sys.executable, "-m", "calfrisk")
 
 
 def _timed(command: list[str]) -> float:
@@ -34,21 +35,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "model"
         print("training a model on the sample cohort (not timed) ...", flush=True)
+        train = [*CALFRISK, "train", "--data", "data/synthetic/sample", "--models", "gbm", "--no-tracking"]
         subprocess.run(
-            [sys.executable, "-m", "calfrisk", "train", "--data", "data/synthetic/sample", "--models", "gbm"]
-            + ["--no-tracking", "--out", str(model)],
+            [*train, "--out", str(model)],
             check=True,
             capture_output=True,
             cwd=ROOT,
         )
         baseline_cmd = [sys.executable, "-c", "import sklearn, pandas"]
         log, profile = ROOT / "examples" / "runner_log.csv", ROOT / "examples" / "runner_profile.yaml"
-        commands = {
-            "json": [sys.executable, "-m", "calfrisk", "predict", str(log), "--profile", str(profile)]
-            + ["--model", str(model), "--format", "json"],
-            "table": [sys.executable, "-m", "calfrisk", "predict", str(log), "--profile", str(profile)]
-            + ["--model", str(model)],
-        }
+        predict = [*CALFRISK, "predict", str(log), "--profile", str(profile), "--model", str(model)]
+        commands = {"json": [*predict, "--format", "json"], "table": predict}
         for command in (baseline_cmd, *commands.values()):  # warm the file cache
             _timed(command)
         times: dict[str, list[float]] = {"import sklearn, pandas": [], **{k: [] for k in commands}}

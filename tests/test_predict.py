@@ -160,7 +160,7 @@ def test_days_that_cannot_be_scored_are_refused(example, loaded, kwargs, message
 def test_a_shoe_km_for_a_shoe_not_in_the_log_is_refused(example, loaded) -> None:
     sessions, _ = example
     model, meta = loaded
-    with pytest.raises(InputError, match="'Pegasis'.*no session in the log uses that shoe"):
+    with pytest.raises(InputError, match=r"'Pegasis'.*no session in the log uses that shoe"):
         forecast(sessions, model, meta, load_profile(overrides={"shoe_km": {"Pegasis": 100.0}}), today=TODAY)
 
 
