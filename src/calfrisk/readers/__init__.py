@@ -1,0 +1,181 @@
+"""Runners' real training logs, read into one table.
+
+:func:`read_logs` reads any mix of calfrisk's own CSV (:mod:`calfrisk.readers.own_csv`), a Strava
+bulk export (the zip, the unpacked folder or its ``activities.csv``; :mod:`~calfrisk.readers.strava`),
+a Garmin Connect ``Activities.csv`` (:mod:`~calfrisk.readers.garmin`), and FIT, GPX or TCX files,
+gzipped or not, alone or in folders (:mod:`~calfrisk.readers.device`). Formats are told from the
+content (:mod:`~calfrisk.readers.detect`). Every input becomes rows of
+:data:`calfrisk.schema.RUN_LOG_COLUMNS`; the same run found in two inputs is kept once
+(:mod:`~calfrisk.readers.combine`). Bad input raises :class:`~calfrisk.schema.InputError` with a
+one-line message naming the file, and the row and column where there is one.
+
+The device-file libraries (fitdecode, gpxpy, tcxreader) are imported only when such a file is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from calfrisk.readers.combine import combine
+from calfrisk.readers.detect import Input, find_inputs
+from calfrisk.readers.device import read_device
+from calfrisk.readers.garmin import read_garmin
+from calfrisk.readers.own_csv import OWN_CSV_COLUMNS, OWN_CSV_REQUIRED, read_own_csv
+from calfrisk.readers.strava import read_strava
+from calfrisk.readers.validate import Batch, session_frame
+from calfrisk.schema import InputError
+
+__all__ = ["OWN_CSV_COLUMNS", "OWN_CSV_REQUIRED", "UNITS", "RunLog", "read_logs"]
+
+#: Distance units a Garmin ``Activities.csv`` may be in (elevation follows: m with km, ft with mi).
+UNITS: tuple[str, ...] = ("km", "mi")
+
+
+@dataclass(frozen=True)
+class RunLog:
+    """A runner's log, read from one or more inputs.
+
+    Attributes
+    ----------
+    sessions : DataFrame
+        Exactly :data:`~calfrisk.schema.RUN_LOG_COLUMNS`, one row per running session, sorted by
+        ``start_time`` (then ``source``), index 0..n-1.
+    skipped : dict of str to int
+        Activity type (as the source names it, e.g. ``'Ride'``, ``'cycling'``) → number of
+        non-running activities left out.
+    notes : tuple of str
+        Facts the user must be told, one sentence each: what was assumed (units, time zones, the
+        decimal mark), what was left out, how many duplicate sessions were dropped.
+    duplicates : int
+        Sessions dropped because the same run was already read from another input.
+    shoes : tuple of str
+        The shoe names seen, in order of first use.
+    """
+
+    sessions: pd.DataFrame
+    skipped: dict[str, int]
+    notes: tuple[str, ...]
+    duplicates: int = 0
+    shoes: tuple[str, ...] = ()
+
+
+def _read(item: Input, *, today: dt.date, units: str | None) -> Batch:
+    if item.kind == "own_csv":
+        return read_own_csv(item.data, item.name, today=today)
+    if item.kind == "strava":
+        return read_strava(item.data, item.name, today=today)
+    if item.kind == "garmin":
+        return read_garmin(item.data, item.name, today=today, units=units)
+    return read_device(item.data, item.name, item.kind, today=today)
+
+
+def _listing(names: list[str], limit: int = 3) -> str:
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _flag_notes(batches: list[Batch]) -> list[str]:
+    notes = []
+    for flag, text in (
+        ("utc", "give no local time: their start times are kept in UTC (no time zone guessed)"),
+        ("no_sport", "record no sport: read as runs"),
+    ):
+        names = [b.name for b in batches if flag in b.flags]
+        if names:
+            notes.append(f"{len(names)} device file(s) ({_listing(names)}) {text}")
+    return notes
+
+
+def read_logs(
+    paths: Sequence[str | Path] | str | Path,
+    *,
+    units: str | None = None,
+    today: dt.date | None = None,
+) -> RunLog:
+    """Read training logs into one table of running sessions.
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+        Files (own CSV, Strava ``activities.csv``, Garmin ``Activities.csv``, FIT, GPX, TCX, each
+        optionally ``.gz``), folders of such files, or Strava export zips. A single path is
+        accepted too.
+    units : {'km', 'mi'}, optional
+        The distance unit of Garmin Connect CSVs, which do not say; elevation follows (m with km,
+        ft with mi). By default it is inferred where the file allows it.
+    today : date, optional
+        Sessions after this day are bad input. Default: the current date.
+
+    Returns
+    -------
+    RunLog
+        The sessions and what the user must be told.
+
+    Raises
+    ------
+    InputError
+        A missing, empty, unreadable or unrecognised file; a missing column; a bad or implausible
+        value (named by file, row and column); no running session at all; unknown ``units``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, datetime
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "log.csv").write_text("date,distance_km,duration_min\\n2025-03-01,8.2,46.5\\n")
+    >>> log = read_logs([folder / "log.csv"], today=datetime.date(2025, 3, 2))
+    >>> log.sessions[["date", "distance_km", "duration_min"]]
+            date  distance_km  duration_min
+    0 2025-03-01          8.2          46.5
+    """
+    if units is not None and units not in UNITS:
+        raise InputError(f"units must be 'km' or 'mi', got {units!r}")
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    if not paths:
+        raise InputError("no input files given")
+    if today is None:
+        today = dt.date.today()
+    elif isinstance(today, dt.datetime):
+        today = today.date()
+    items: list[Input] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for path in paths:
+        found, found_notes = find_inputs(path)
+        notes += found_notes
+        for item in found:
+            if item.key not in seen:
+                seen.add(item.key)
+                items.append(item)
+    batches = [_read(item, today=today, units=units) for item in items]
+    sessions, dropped, combine_notes = combine(batches)
+    skipped: Counter[str] = Counter()
+    for batch in batches:
+        skipped.update(batch.skipped)
+    given = _listing([str(p) for p in paths])
+    if not sessions:
+        if skipped:
+            kinds = ", ".join(
+                f"{n} {kind}" for kind, n in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+            )
+            raise InputError(
+                f"{given}: no running sessions; skipped {sum(skipped.values())} other activities ({kinds})"
+            )
+        raise InputError(f"{given}: no sessions found")
+    notes += [note for batch in batches for note in batch.notes]
+    notes += _flag_notes(batches)
+    notes += combine_notes
+    if dropped:
+        notes.append(
+            f"{dropped} duplicate session(s) dropped: the same run in two inputs "
+            "(start within 2 minutes, distance within 3 %)"
+        )
+    sessions.sort(key=lambda s: (s.start_time, s.source))
+    table = session_frame(sessions)
+    shoes = tuple(dict.fromkeys(s.shoe for s in sessions if s.shoe is not None))
+    return RunLog(sessions=table, skipped=dict(skipped), notes=tuple(notes), duplicates=dropped, shoes=shoes)
