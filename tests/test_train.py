@@ -18,7 +18,7 @@ from calfrisk.cli import main
 from calfrisk.evaluate import athlete_bootstrap, expected_calibration_error, held_out_athletes
 from calfrisk.model import BalancedBaggingClassifier, ZoneRuleClassifier
 from calfrisk.persist import load_model
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 TINY = """
 oracle: {n_rollouts: 8}
@@ -233,3 +233,39 @@ def test_zone_rule_follows_the_estimator_contract() -> None:
     # Rates shrunk toward the overall 25 %: the flagged zone is riskier than the other.
     assert p[2] > 0.25 > p[0]
     assert rule.predict(X).tolist()[:4] == [0, 0, 1, 1]
+
+
+def test_registered_predictor_answers_the_scoring_protocol_with_risk_and_drivers(trained) -> None:
+    """What `mlflow models serve` runs for POST /invocations, called in-process."""
+    import mlflow
+    from mlflow.pyfunc import scoring_server
+
+    _root, uri = trained
+    mlflow.set_tracking_uri(uri)
+    model = mlflow.pyfunc.load_model("models:/calfrisk@champion")
+    log = pd.read_csv(ROOT / "examples" / "runner_log.csv")
+    body = json.dumps(
+        {
+            "dataframe_split": {"columns": list(log.columns), "data": log.astype(object).values.tolist()},
+            "params": {"age": 52.0, "sex": "M", "from": "2025-09-01", "to": "2025-09-03"},
+        }
+    )
+    answer = scoring_server.invocations(body, "application/json", model, model.metadata.get_input_schema())
+    assert answer.status == 200, answer.response
+    days = json.loads(answer.response)["predictions"]
+    assert [d["date"] for d in days] == ["2025-09-01", "2025-09-02", "2025-09-03"]
+    for day in days:
+        assert 0 < day["risk"] < 1 and day["band"] in {"low", "elevated", "high"}
+        assert all({"factor", "contribution", "advice"} <= set(d) for d in day["drivers"])
+
+
+def test_predict_takes_an_mlflow_model_uri(trained, capsys) -> None:
+    _root, _uri = trained
+    log = str(ROOT / "examples" / "runner_log.csv")
+    code, out, err = run_cli(
+        ["predict", log, "--model", "models:/calfrisk@champion", "--format", "json"], capsys
+    )
+    assert code == 0, err
+    assert json.loads(out)[0]["date"] == pd.read_csv(log)["date"].iloc[-1]
+    code, _out, err = run_cli(["predict", log, "--model", "models:/calfrisk@nosuchalias"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "models:/calfrisk@nosuchalias" in err

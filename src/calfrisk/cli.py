@@ -113,7 +113,7 @@ def train(
     from calfrisk.config import load_train_config
     from calfrisk.io import atomic_write_text, check_output_dir
     from calfrisk.report import print_training, step_progress
-    from calfrisk.train import load_cohort, train_models
+    from calfrisk.train import load_cohort, model_metadata, train_models
 
     cfg = load_train_config(config_path)
     if out_dir is not None:
@@ -122,16 +122,31 @@ def train(
     chosen = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
     with step_progress() as progress:
         result = train_models(tables, cfg, cohort=cohort, models=chosen, progress=progress)
+    meta = model_metadata(result, cohort, data_dir)
+    has_gbm = "gbm" in result.pipelines
+    if out_dir is not None and has_gbm:
+        from calfrisk.persist import save_model
+
+        save_model(result.pipelines["gbm"], out_dir, meta, overwrite=overwrite)
     run_id = None
     if not no_tracking:
+        import tempfile
+
+        from calfrisk.export import runner_log
         from calfrisk.panel import daily_panel
         from calfrisk.tracking import log_training
 
         example = daily_panel(
             tables["training_log"], tables["athletes"], tables["injuries"], days=tables["truth"].head(60)
         )
-        with step_progress() as progress:
+        with tempfile.TemporaryDirectory() as tmp, step_progress() as progress:
+            model_dir = out_dir
+            if has_gbm and model_dir is None:
+                from calfrisk.persist import save_model
+
+                model_dir = save_model(result.pipelines["gbm"], Path(tmp) / "model", meta)
             progress("log to MLflow")
+            first = int(result.predictions["athlete_id"].iloc[0])
             run_id = log_training(
                 result,
                 cfg.model_dump(),
@@ -139,16 +154,9 @@ def train(
                 experiment=experiment,
                 input_example=example.head(5),
                 register_as=register,
+                model_dir=model_dir if has_gbm else None,
+                log_example=runner_log(tables, first).tail(120).reset_index(drop=True),
             )
-    if out_dir is not None and "gbm" in result.pipelines:
-        from calfrisk.persist import save_model
-
-        meta = {
-            "horizon_days": cfg.data.horizon_days,
-            "model": "gbm",
-            "metrics": result.metrics["models"]["gbm"],
-        }
-        save_model(result.pipelines["gbm"], out_dir, meta, overwrite=overwrite)
     if metrics_json is not None:
         atomic_write_text(metrics_json, json.dumps(result.metrics, indent=2) + "\n")
     print_training(result, run_id)
@@ -178,6 +186,152 @@ def compare(experiment: str, sort: str, fmt: str) -> None:
         from calfrisk.report import print_comparison
 
         print_comparison(table)
+
+
+def _shoe_km(values: tuple[str, ...]) -> dict[str, float]:
+    shoes: dict[str, float] = {}
+    for value in values:
+        name, sep, km = value.rpartition("=")
+        try:
+            shoes[name.strip()] = float(km)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise click.BadParameter(
+                f"{value!r}: expected NAME=KM, e.g. Pegasus=420", param_hint="'--shoe-km'"
+            )
+    return shoes
+
+
+@cli.command()
+@click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    "model_ref",
+    required=True,
+    help="Model directory (`calfrisk train --out`) or MLflow URI (models:/calfrisk@champion, runs:/...).",
+)
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--athlete-id", default=None, help="Name for the runner in the output.  [default: runner]")
+@click.option("--age", type=click.FloatRange(10, 100), default=None, help="Age in years.")
+@click.option("--sex", type=click.Choice(["F", "M"]), default=None)
+@click.option(
+    "--prior-strains", type=click.IntRange(min=0), default=None, help="Calf strains before the log."
+)
+@click.option(
+    "--glute-score", type=click.FloatRange(min=0), default=None, help="Single-leg bridges, mean of legs."
+)
+@click.option(
+    "--calf-score", type=click.FloatRange(min=0), default=None, help="Single-leg heel raises, mean of legs."
+)
+@click.option(
+    "--shoe-km", multiple=True, metavar="NAME=KM", help="Km a shoe had before the log (repeatable)."
+)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Score this day.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day to score.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day to score.")
+@click.option("--units", type=click.Choice(["km", "mi"]), default=None, help="Distance unit of a Garmin CSV.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def predict(
+    logs: tuple[Path, ...],
+    model_ref: str,
+    profile_path: Path | None,
+    athlete_id: str | None,
+    age: float | None,
+    sex: str | None,
+    prior_strains: int | None,
+    glute_score: float | None,
+    calf_score: float | None,
+    shoe_km: tuple[str, ...],
+    day,
+    start,
+    end,
+    units: str | None,
+    fmt: str,
+    plot_path: Path | None,
+) -> None:
+    """Risk of a calf strain in the next days, from a runner's own training log.
+
+    LOG is calfrisk's own CSV, a Strava export (zip, folder or activities.csv), a Garmin
+    Activities.csv, or FIT/GPX/TCX files or folders (gzipped or not); give as many as needed.
+    """
+    import datetime as dt
+
+    if day is not None and (start is not None or end is not None):
+        raise click.UsageError("give either --date or --from/--to, not both")
+    if plot_path is not None and plot_path.suffix.lower() != ".png":
+        raise click.BadParameter(
+            f"{plot_path}: the plot is written as PNG (name it *.png)", param_hint="'--plot'"
+        )
+    from calfrisk.config import load_profile
+    from calfrisk.predict import forecast
+    from calfrisk.readers import read_logs
+
+    overrides = {
+        "athlete_id": athlete_id,
+        "age": age,
+        "sex": sex,
+        "prior_calf_strains": prior_strains,
+        "glute_test_score": glute_score,
+        "calf_test_score": calf_score,
+        "shoe_km": _shoe_km(shoe_km),
+    }
+    profile = load_profile(profile_path, overrides)
+    model, metadata = _load_predict_model(model_ref)
+    today = dt.date.today()
+    run_log = read_logs(list(logs), units=units, today=today)
+    first = (day or start).date() if (day or start) else None
+    last = (day or end).date() if (day or end) else None
+    result = forecast(
+        run_log.sessions,
+        model,
+        metadata,
+        profile,
+        start=first,
+        end=last or None,
+        today=today,
+        notes=list(run_log.notes),
+    )
+    if plot_path is not None:
+        import io
+
+        from calfrisk.io import atomic_write_bytes
+        from calfrisk.plots import risk_timeline_figure
+
+        average = 1.0 - (1.0 - metadata["positive_rate"]) ** (1.0 / metadata.get("enrichment", 1.0))
+        figure = risk_timeline_figure(result.timeline, average=average, horizon_days=metadata["horizon_days"])
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=120)
+        atomic_write_bytes(plot_path, buffer.getvalue())
+    if fmt == "table":
+        from calfrisk.present import print_forecast
+
+        print_forecast(result, dict(run_log.skipped))
+        return
+    from calfrisk.advice import DISCLAIMER
+    from calfrisk.present import forecast_csv, forecast_json
+
+    click.echo(forecast_json(result) if fmt == "json" else forecast_csv(result), nl=False)
+    if run_log.skipped:
+        listed = ", ".join(f"{n} {kind}" for kind, n in sorted(run_log.skipped.items()))
+        click.echo(f"skipped (not running): {listed}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(DISCLAIMER, err=True)
+
+
+def _load_predict_model(reference: str) -> tuple[object, dict]:
+    """A model directory, or an MLflow model URI (fetched through tracking, which imports mlflow)."""
+    from calfrisk.persist import load_model
+
+    if reference.startswith(("models:/", "runs:/", "mlflow-artifacts:/")):
+        from calfrisk.tracking import fetch_model_dir
+
+        return load_model(fetch_model_dir(reference))
+    return load_model(reference)
 
 
 def _fail(message: str, code: int) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from calfrisk.persist import TRUSTED_TYPES, export_copy
 from calfrisk.train import TrainResult
 
-__all__ = ["DEFAULT_TRACKING_URI", "compare_runs", "log_training", "tracking_uri"]
+__all__ = ["DEFAULT_TRACKING_URI", "compare_runs", "fetch_model_dir", "log_training", "tracking_uri"]
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 #: Columns of ``calfrisk compare``, by metric key of a model.
@@ -56,6 +56,8 @@ def log_training(
     experiment: str,
     input_example: pd.DataFrame,
     register_as: str | None = None,
+    model_dir: str | Path | None = None,
+    log_example: pd.DataFrame | None = None,
 ) -> str:
     """Log a training run: config as parameters, every metric, plots, and the fitted gradient boosting.
 
@@ -72,7 +74,13 @@ def log_training(
     input_example : DataFrame
         A few daily-panel rows, for the model's signature and example.
     register_as : str, optional
-        Register the logged model under this name and point its alias ``champion`` at it.
+        Register the logged model under this name and point its alias ``champion`` at it: the
+        predictor when there is one, else the scikit-learn pipeline.
+    model_dir : str or Path, optional
+        A model directory (:func:`calfrisk.persist.save_model`); logged as the pyfunc model
+        ``predictor`` (:class:`calfrisk.serving.RiskModel`), which answers with risk and drivers.
+    log_example : DataFrame, optional
+        A runner's log in calfrisk's own CSV columns: the predictor's input example.
 
     Returns
     -------
@@ -128,12 +136,64 @@ def log_training(
                 signature=signature,
                 input_example=input_example,
                 pyfunc_predict_fn="predict_proba",
-                registered_model_name=register_as,
+                registered_model_name=None if model_dir is not None else register_as,
             )
+            if model_dir is not None:
+                info = _log_predictor(mlflow, model_dir, log_example, register_as)
             if register_as:
                 version = info.registered_model_version
                 mlflow.MlflowClient().set_registered_model_alias(register_as, "champion", version)
         return run.info.run_id
+
+
+def _log_predictor(mlflow, model_dir: str | Path, example: pd.DataFrame | None, register_as: str | None):
+    from mlflow.models import infer_signature
+
+    from calfrisk.serving import PARAMS, RiskModel
+
+    signature = None
+    if example is not None:
+        predictor = RiskModel()
+        predictor.model_, predictor.metadata_ = _load(model_dir)
+        output = predictor.predict(None, example)
+        signature = infer_signature(example, output, params=PARAMS)
+    return mlflow.pyfunc.log_model(
+        name="predictor",
+        python_model=RiskModel(),
+        artifacts={"model_dir": str(model_dir)},
+        signature=signature,
+        input_example=example,
+        registered_model_name=register_as,
+    )
+
+
+def _load(model_dir: str | Path):
+    from calfrisk.persist import load_model
+
+    return load_model(model_dir)
+
+
+def fetch_model_dir(uri: str) -> Path:
+    """Download a logged calfrisk predictor (``models:/...``, ``runs:/...``); return its model directory.
+
+    Raises
+    ------
+    InputError
+        If the URI cannot be resolved, or what it names is not a calfrisk predictor.
+    """
+    from calfrisk.persist import METADATA_FILE
+    from calfrisk.schema import InputError
+
+    mlflow = _mlflow()
+    try:
+        root = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    except Exception as exc:  # mlflow raises its own and OS errors for unknown names and stores
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"--model {uri}: cannot fetch it from {tracking_uri()} ({message})") from None
+    found = sorted(root.glob(f"artifacts/*/{METADATA_FILE}"))
+    if not found:
+        raise InputError(f"--model {uri}: not a calfrisk predictor (log one with `calfrisk train`)")
+    return found[0].parent
 
 
 def compare_runs(experiment: str, sort: str = "roc_auc") -> pd.DataFrame:
