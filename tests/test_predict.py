@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calfrisk.config import load_profile
 from calfrisk.explain import DRIVER_FACTORS
 from calfrisk.persist import load_model
 from calfrisk.predict import BANDS, forecast
 from calfrisk.present import forecast_csv, forecast_records
+from calfrisk.profile import load_profile
 from calfrisk.schema import RUN_LOG_COLUMNS, InputError
 from tests.conftest import ROOT
 

@@ -266,8 +266,8 @@ def predict(
         raise click.BadParameter(
             f"{plot_path}: the plot is written as PNG (name it *.png)", param_hint="'--plot'"
         )
-    from calfrisk.config import load_profile
     from calfrisk.predict import forecast
+    from calfrisk.profile import load_profile
     from calfrisk.readers import read_logs
 
     overrides = {

@@ -14,20 +14,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from calfrisk.schema import InputError
+from calfrisk.validation import Frozen as _Frozen
+from calfrisk.validation import describe_error as _describe
+from calfrisk.validation import overlay as _overlay
+from calfrisk.validation import read_yaml as _read_yaml
 
 __all__ = [
     "MODEL_NAMES",
     "CohortConfig",
-    "RunnerProfile",
     "TrainConfig",
     "default_cohort_path",
     "default_train_path",
     "load_cohort_config",
-    "load_profile",
     "load_train_config",
 ]
 
@@ -36,11 +37,6 @@ NonNegative = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
-
-
-class _Frozen(BaseModel):
-    # strict: "12" is not an int, true is not a number; extra="forbid": a typo is an error.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Range(_Frozen):
@@ -334,48 +330,6 @@ def default_train_path() -> Path:
     return Path(str(resources.files("calfrisk") / "configs" / "train.yaml"))
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: config file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read config file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping of sections at the top level")
-    return data
-
-
-def _overlay(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    """Lay ``top`` over ``base`` key by key (mappings merge, everything else replaces)."""
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _overlay(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return f"unknown key '{key}'"
-    if error["type"] == "missing":
-        return f"missing key '{key}'"
-    given = error.get("input")
-    shown = "" if isinstance(given, Mapping) else f" (got {given!r})"
-    return f"key '{key}': {error['msg']}{shown}"
-
-
 def _load(
     model: type[BaseModel], default: Path, path: str | Path | None, overrides: Mapping[str, Any] | None
 ):
@@ -432,54 +386,3 @@ def load_train_config(
     train fewer models, give ``models`` as the full mapping in ``overrides`` or edit a copy of the file.
     """
     return _load(TrainConfig, default_train_path(), path, overrides)
-
-
-class RunnerProfile(_Frozen):
-    """What a runner can tell ``calfrisk predict`` besides the log: ``--profile FILE`` and flags.
-
-    Every value is optional; one left out is replaced by the training cohort's typical value, the
-    output says so, and that factor is never listed as a driver.
-    """
-
-    athlete_id: str = "runner"
-    age: Annotated[float, Field(ge=10, le=100)] | None = None
-    sex: Literal["F", "M"] | None = None
-    prior_calf_strains: NonNegativeInt | None = None
-    glute_test_score: NonNegative | None = None  # single-leg bridge repetitions, mean of both legs
-    calf_test_score: NonNegative | None = None  # single-leg heel raises, mean of both legs
-    shoe_km: dict[str, NonNegative] = Field(default_factory=dict)  # km before the log, by shoe name
-    strains: list[dt.date] = Field(default_factory=list)  # calf-strain onsets inside the log's period
-
-
-def load_profile(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> RunnerProfile:
-    """Load a runner's profile (YAML) and lay command-line values over it.
-
-    Parameters
-    ----------
-    path : str or Path, optional
-        A YAML file with the keys of :class:`RunnerProfile`.
-    overrides : mapping, optional
-        Values from flags; ``None`` values are ignored, ``shoe_km`` entries merge by shoe.
-
-    Raises
-    ------
-    InputError
-        If the file is unreadable, or a key is unknown, mistyped or out of range.
-
-    Examples
-    --------
-    >>> load_profile(overrides={"age": 52.0, "shoe_km": {"Pegasus": 300.0}}).age
-    52.0
-    """
-    data = _read_yaml(Path(path)) if path is not None else {}
-    # YAML writes dates unquoted; strict validation wants date objects, which safe_load gives.
-    top = {key: value for key, value in (overrides or {}).items() if value not in (None, {}, ())}
-    data = _overlay(data, top)
-    source = str(path) if path is not None else "profile"
-    try:
-        return RunnerProfile.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        if path is None or (error["loc"] and error["loc"][0] in top):
-            source = "command line"
-        raise InputError(f"{source}: {_describe(error)}") from None

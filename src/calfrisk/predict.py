@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from calfrisk.advice import advise
-from calfrisk.config import RunnerProfile
 from calfrisk.explain import DRIVER_FACTORS, NotAdditiveError, contributions, factor_contributions
 from calfrisk.panel import daily_panel
+from calfrisk.profile import RunnerProfile
 from calfrisk.schema import InputError
 
 __all__ = ["BANDS", "SPEED_PACE_RATIO", "Forecast", "forecast"]

@@ -51,9 +51,9 @@ class RiskModel(mlflow.pyfunc.PythonModel):
     ) -> pd.DataFrame:
         import datetime as dt
 
-        from calfrisk.config import load_profile
         from calfrisk.predict import forecast
         from calfrisk.present import forecast_records
+        from calfrisk.profile import load_profile
         from calfrisk.readers import read_logs
 
         params = {**PARAMS, **(params or {})}
