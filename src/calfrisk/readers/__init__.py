@@ -15,6 +15,7 @@ The device-file libraries (fitdecode, gpxpy, tcxreader) are imported only when s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ class RunLog:
     ----------
     sessions : DataFrame
         Exactly :data:`~calfrisk.schema.RUN_LOG_COLUMNS`, one row per running session, sorted by
-        ``start_time`` (then ``source``), index 0..n-1.
+        ``start_time`` (then ``source``, rows in number order), index 0..n-1.
     skipped : dict of str to int
         Activity type (as the source names it, e.g. ``'Ride'``, ``'cycling'``) → number of
         non-running activities left out.
@@ -73,6 +74,12 @@ def _read(item: Input, *, today: dt.date, units: str | None) -> Batch:
     if item.kind == "garmin":
         return read_garmin(item.data, item.name, today=today, units=units)
     return read_device(item.data, item.name, item.kind, today=today)
+
+
+def _natural(text: str) -> tuple[tuple[str, int], ...]:
+    """Sort key that puts ``row 9`` before ``row 10``."""
+    parts = re.split(r"(\d+)", text)
+    return tuple((parts[i], int(parts[i + 1]) if i + 1 < len(parts) else -1) for i in range(0, len(parts), 2))
 
 
 def _listing(names: list[str], limit: int = 3) -> str:
@@ -175,7 +182,7 @@ def read_logs(
             f"{dropped} duplicate session(s) dropped: the same run in two inputs "
             "(start within 2 minutes, distance within 3 %)"
         )
-    sessions.sort(key=lambda s: (s.start_time, s.source))
+    sessions.sort(key=lambda s: (s.start_time, _natural(s.source)))
     table = session_frame(sessions)
     shoes = tuple(dict.fromkeys(s.shoe for s in sessions if s.shoe is not None))
     return RunLog(sessions=table, skipped=dict(skipped), notes=tuple(notes), duplicates=dropped, shoes=shoes)

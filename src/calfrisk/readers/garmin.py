@@ -88,7 +88,11 @@ def _infer_units(table: Table, runs: list[tuple[int, list[str]]], decimal: str) 
 
     def number(cells: list[str], names: tuple[str, ...], row: int) -> float | None:
         i = table.first(*names)
-        return None if i is None else parse_number(cells[i], where=location(table.name, row), decimal=decimal)
+        return (
+            None
+            if i is None
+            else parse_number(cells[i], where=location(table.name, row), decimal=decimal, grouping=True)
+        )
 
     def clock_min(cells: list[str], names: tuple[str, ...], row: int) -> float | None:
         i = table.first(*names)
@@ -200,7 +204,9 @@ def read_garmin(data: bytes, name: str, *, today: dt.date, units: str | None = N
         where = location(name, row)
 
         def number(i: int, cells: list[str] = cells, row: int = row) -> float | None:
-            return parse_number(cells[i], where=location(name, row, table.header[i]), decimal=decimal)
+            return parse_number(
+                cells[i], where=location(name, row, table.header[i]), decimal=decimal, grouping=True
+            )
 
         seconds, time_col = None, time_cols[0]
         for time_col in time_cols:

@@ -130,21 +130,25 @@ def read_table(data: bytes, name: str) -> Table:
 
 
 _PLAIN = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+_POINT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-def parse_number(text: str, *, where: str, decimal: str | None = None) -> float | None:
+def parse_number(
+    text: str, *, where: str, decimal: str | None = None, grouping: bool = False
+) -> float | None:
     """Read a number cell; None when it is empty or one of :data:`MISSING`.
 
     Parameters
     ----------
     text : str
-        The cell, e.g. ``'3322.95'``, ``'2,81'``, ``'"4,808"'`` (quotes already removed).
+        The cell, e.g. ``'3322.95'``, ``'2,81'``, ``'4,808'`` (quotes already removed).
     where : str
         The cell's place, for messages.
     decimal : {'.', ',', None}
-        The file's decimal mark; the other mark is then a thousands separator and must group digits
-        by three. None: a single ``.`` or ``,`` is the decimal mark (exports that never group
-        thousands, such as Strava's).
+        The file's decimal mark. None: a single ``.`` or ``,`` is the decimal mark (exports that
+        never group thousands, such as Strava's).
+    grouping : bool, default=False
+        With ``decimal``, the other mark may group thousands (``4,808.5``, ``4.808,5``).
 
     Raises
     ------
@@ -157,10 +161,12 @@ def parse_number(text: str, *, where: str, decimal: str | None = None) -> float 
     if decimal is None:
         if _PLAIN.fullmatch(text):
             return float(text.replace(",", "."))
-    else:
+    elif decimal == "." and _POINT.fullmatch(text):
+        return float(text)
+    elif grouping or decimal == ",":
         thousands = "," if decimal == "." else "."
-        grouped = rf"[+-]?\d{{1,3}}(\{thousands}\d{{3}})*(\{decimal}\d+)?|[+-]?\d+(\{decimal}\d+)?"
-        if re.fullmatch(grouped, text):
+        digits = rf"\d{{1,3}}(\{thousands}\d{{3}})+" if grouping else r"\d+"
+        if re.fullmatch(rf"[+-]?({digits}|\d+)(\{decimal}\d+)?", text):
             return float(text.replace(thousands, "").replace(decimal, "."))
     raise InputError(f"{where}: {text!r} is not a number")
 
