@@ -1,5 +1,6 @@
 # calfrisk: two commands on a fresh machine with Python 3.11+ and make.
-#   make demo   simulate the default cohort, train and evaluate the models, compare the runs
+#   make demo   simulate the default cohort, train and evaluate the models, compare the runs,
+#               predict on the example runner's log
 #   make test   linters and the whole test suite
 # Both create (or reuse) the virtual environment .venv and install the project into it.
 
@@ -27,6 +28,8 @@ demo: $(STAMP)
 	$(BIN)/calfrisk train --data $(DEMO)/cohort --config configs/train.yaml --experiment demo \
 		--out $(DEMO)/model --overwrite --metrics-json $(DEMO)/metrics.json
 	$(BIN)/calfrisk compare --experiment demo
+	$(BIN)/calfrisk predict examples/runner_log.csv --profile examples/runner_profile.yaml \
+		--model $(DEMO)/model --from 2025-10-01 --to 2025-10-14 --plot $(DEMO)/runner_risk.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -39,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python -m benchmarks.bench_features
 	$(BIN)/python -m benchmarks.bench_train
+	$(BIN)/python -m benchmarks.bench_predict
 
 # Regenerate the example runner (examples/) from the sample cohort (tests check it is up to date).
 example: $(STAMP)

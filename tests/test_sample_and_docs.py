@@ -37,3 +37,16 @@ def test_readme_documents_every_column_and_the_two_commands() -> None:
         assert f"| `{factor}` |" in readme, factor
     assert readme.index("make demo") < readme.index("## Architecture")
     assert "make test" in readme
+
+
+def test_example_runner_regenerates_identically_and_the_readme_documents_its_format(tmp_path: Path) -> None:
+    from calfrisk.export import EXAMPLE_ATHLETE, write_example
+    from calfrisk.readers.own_csv import OWN_CSV_COLUMNS
+
+    write_example(SAMPLE, EXAMPLE_ATHLETE, tmp_path)
+    for name in ("runner_log.csv", "runner_profile.yaml"):
+        assert (tmp_path / name).read_text() == (ROOT / "examples" / name).read_text(), name
+    readme = (ROOT / "README.md").read_text()
+    for column in OWN_CSV_COLUMNS:
+        assert f"| `{column}` |" in readme, column
+    assert "calfrisk predict" in readme and "not a diagnosis" in readme
