@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import tempfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calfrisk.readers import read_logs
-from calfrisk.schema import SESSION_TYPES
+from calfrisk.schema import SESSION_TYPES, InputError
 from tests.fixtures_logs import Run, write_fit, write_gpx, write_own_csv, write_strava_csv, write_tcx
 
 TODAY = dt.date(2025, 6, 1)
@@ -165,3 +166,40 @@ def test_reading_inputs_in_another_order_gives_the_same_table(
     pd.testing.assert_frame_equal(first.sessions, second.sessions)
     assert first.duplicates == second.duplicates
     assert first.skipped == second.skipped
+
+
+DAMAGE_RUN = Run(dt.datetime(2024, 3, 1, 6, 30), 10.0, 55.0, 80.0, shoe="Peg")
+
+
+def _intact(kind: str, folder: Path) -> bytes:
+    writers = {
+        "fit": lambda: write_fit(folder / "x.fit", DAMAGE_RUN),
+        "gpx": lambda: write_gpx(folder / "x.gpx", DAMAGE_RUN),
+        "tcx": lambda: write_tcx(folder / "x.tcx", DAMAGE_RUN),
+        "csv": lambda: write_strava_csv(folder / "x.csv", [DAMAGE_RUN]),
+    }
+    return writers[kind]().read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(["fit", "gpx", "tcx", "csv"]),
+    cut=st.floats(0.0, 1.0),
+    changes=st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(0, 255)), max_size=3),
+    gz=st.booleans(),
+)
+def test_a_damaged_file_is_read_or_refused_with_an_input_error(
+    kind: str, cut: float, changes: list[tuple[float, int]], gz: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        data = bytearray(_intact(kind, folder))
+        for where, value in changes:
+            data[int(where * (len(data) - 1))] = value
+        data = data[: max(1, int(cut * len(data)))] if cut < 0.9 else data
+        path = folder / f"damaged.{kind}"
+        path.write_bytes(gzip.compress(bytes(data)) if gz else bytes(data))
+        try:
+            read_logs([path], today=TODAY)
+        except InputError as error:
+            assert str(path) in str(error) and "\n" not in str(error)

@@ -126,8 +126,10 @@ def _fit_messages(data: bytes, name: str) -> dict[str, list[dict]]:
         raise InputError(f"{name}: truncated FIT file (it ends before its declared size)") from None
     except fitdecode.FitCRCError:
         raise InputError(f"{name}: corrupted FIT file (its CRC checksum does not match)") from None
-    except (fitdecode.FitError, ValueError, TypeError, KeyError, IndexError) as exc:
-        raise InputError(f"{name}: cannot decode the FIT file ({exc})") from None
+    except Exception as exc:
+        # fitdecode meets corrupt bytes with FitError, but also struct.error, IndexError and even
+        # failed assertions: whatever it raises, the file is broken.
+        raise InputError(f"{name}: cannot decode the FIT file ({type(exc).__name__}: {exc})") from None
     return messages
 
 
