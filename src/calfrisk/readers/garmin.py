@@ -88,15 +88,17 @@ def _infer_units(table: Table, runs: list[tuple[int, list[str]]], decimal: str) 
 
     def number(cells: list[str], names: tuple[str, ...], row: int) -> float | None:
         i = table.first(*names)
-        return (
-            None
-            if i is None
-            else parse_number(cells[i], where=location(table.name, row), decimal=decimal, grouping=True)
+        if i is None:
+            return None
+        return parse_number(
+            cells[i], where=location(table.name, row, table.header[i]), decimal=decimal, grouping=True
         )
 
     def clock_min(cells: list[str], names: tuple[str, ...], row: int) -> float | None:
         i = table.first(*names)
-        seconds = None if i is None else parse_clock(cells[i], where=location(table.name, row))
+        seconds = (
+            None if i is None else parse_clock(cells[i], where=location(table.name, row, table.header[i]))
+        )
         return None if seconds is None else seconds / 60
 
     pace_ratios, stride_m = [], []

@@ -122,12 +122,14 @@ def parse_strava_date(text: str) -> dt.datetime | None:
     return None
 
 
-def _km_per_metre_column(table: Table, distance: int, elapsed: list[int], runs: list[list[str]]) -> float:
-    """Unit of a lone ``Distance`` column, in km per unit, from distance against elapsed time."""
+def _lone_distance_km_per_unit(
+    table: Table, distance: int, times: list[int], runs: list[tuple[int, list[str]]]
+) -> float:
+    """Unit of a lone ``Distance`` column, in km per unit (0.001: metres), from distance against time."""
     speeds = []
-    for cells in runs:
-        value = parse_number(cells[distance], where=table.name)
-        seconds = next((parse_number(cells[i], where=table.name) for i in elapsed if cells[i]), None)
+    for row, cells in runs:
+        value = parse_number(cells[distance], where=location(table.name, row, table.header[distance]))
+        seconds, _ = _cell(table, row, cells, times)
         if value and seconds:
             speeds.append(value / seconds)
     if not speeds:
@@ -192,7 +194,7 @@ def read_strava(data: bytes, name: str, *, today: dt.date) -> Batch:
 
     km_per_unit = 0.001
     if len(distances) == 1 and not old and runs:
-        km_per_unit = _km_per_metre_column(table, distances[0], elapsed or moving, [c for _, c in runs])
+        km_per_unit = _lone_distance_km_per_unit(table, distances[0], elapsed or moving, runs)
         unit = "metres" if km_per_unit == 0.001 else "km"
         batch.notes.append(f"{name}: one Distance column, read as {unit} (told from distance against time)")
     metres_col = distances[-1]
