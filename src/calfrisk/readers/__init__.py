@@ -38,7 +38,7 @@ __all__ = ["OWN_CSV_COLUMNS", "OWN_CSV_REQUIRED", "UNITS", "RunLog", "read_logs"
 UNITS: tuple[str, ...] = ("km", "mi")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a DataFrame has no single truth value to compare by
 class RunLog:
     """A runner's log, read from one or more inputs.
 
