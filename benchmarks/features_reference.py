@@ -106,6 +106,8 @@ def pandas_features(panel: pd.DataFrame) -> pd.DataFrame:
     out["female"] = (cal["sex"] == "F").astype(float)
     out["glute_test_score"] = cal["glute_test_score"]
     out["calf_test_score"] = cal["calf_test_score"]
+    out["warmup_habit"] = cal["warmup_habit"].astype(float)
+    out["stretching_habit"] = cal["stretching_habit"].astype(float)
     keyed = out[FEATURES].astype(float).set_index([cal["athlete_id"], cal["date"]])
     rows = pd.MultiIndex.from_arrays([panel["athlete_id"], pd.to_datetime(panel["date"])])
     return pd.DataFrame(keyed.loc[rows].to_numpy(), index=panel.index, columns=FEATURES)

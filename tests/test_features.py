@@ -43,6 +43,8 @@ def panels(draw: st.DrawFn) -> pd.DataFrame:
                     "prior_calf_strains": athlete,
                     "glute_test_score": 20.0,
                     "calf_test_score": 25.0,
+                    "warmup_habit": athlete % 3 == 0,
+                    "stretching_habit": athlete % 2 == 0,
                 }
             )
     return pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
@@ -95,6 +97,8 @@ def _one_athlete(km: list[float], **extra: object) -> pd.DataFrame:
         "prior_calf_strains": [1] * n,
         "glute_test_score": [18.0] * n,
         "calf_test_score": [22.0] * n,
+        "warmup_habit": [True] * n,
+        "stretching_habit": [False] * n,
     }
     data.update(extra)
     return pd.DataFrame(data)

@@ -41,6 +41,7 @@ DRIVER_FACTORS: dict[str, tuple[str, ...]] = {
     "sex": ("female",),
     "glute_strength": ("glute_test_score",),
     "calf_strength": ("calf_test_score",),
+    "habits": FEATURE_GROUPS["habits"],
 }
 
 

@@ -65,6 +65,8 @@ def runner_profile(tables: dict[str, pd.DataFrame], athlete_id: int) -> dict[str
         "prior_calf_strains": int(row["prior_calf_strains"]),
         "glute_test_score": round(float(row["glute_test_score"]), 1),
         "calf_test_score": round(float(row["calf_test_score"]), 1),
+        "warmup_habit": bool(row["warmup_habit"]),
+        "stretching_habit": bool(row["stretching_habit"]),
     }
     shoes = tables.get("shoes")
     if shoes is not None:

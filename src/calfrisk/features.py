@@ -45,6 +45,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "shoes": ("shoe_km_today", "shoe_km_max_7d", "shoes_28d"),
     "history": ("days_since_return", "calf_strains"),
     "profile": ("age", "female", "glute_test_score", "calf_test_score"),
+    "habits": ("warmup_habit", "stretching_habit"),
 }
 _FEATURES: tuple[str, ...] = tuple(name for group in FEATURE_GROUPS.values() for name in group)
 _INPUT: tuple[str, ...] = tuple(PANEL_COLUMNS)
@@ -118,7 +119,9 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
       most-worn shoe run in over the last 7 days; ``shoes_28d``: shoes run in over the last 28 days;
     - ``days_since_return``: days since the first run after the last strain onset (``never_days``
       without one); ``calf_strains``: prior strains plus those in the log up to today;
-    - ``age``, ``female``, ``glute_test_score``, ``calf_test_score``: the profile.
+    - ``age``, ``female``, ``glute_test_score``, ``calf_test_score``: the profile;
+    - ``warmup_habit``, ``stretching_habit`` (0 or 1): habits with no effect in the evidence (van
+      Mechelen 1993) nor in the simulator by default; a model that leans on them has learned noise.
 
     Examples
     --------
@@ -128,10 +131,11 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
     ...     "distance_km": [5.0, 8.0], "duration_min": [30.0, 48.0], "elevation_gain_m": [20.0, 40.0],
     ...     "session_type": ["easy", "tempo"], "shoe_id": [1, 1]})
     >>> profile = pd.DataFrame({"athlete_id": [1], "age": [41.0], "sex": ["F"],
-    ...     "prior_calf_strains": [0], "glute_test_score": [20.0], "calf_test_score": [25.0]})
+    ...     "prior_calf_strains": [0], "glute_test_score": [20.0], "calf_test_score": [25.0],
+    ...     "warmup_habit": [True], "stretching_habit": [False]})
     >>> features = LoadFeatures().fit_transform(daily_panel(log, profile))
     >>> features.shape
-    (3, 25)
+    (3, 27)
     """
 
     def __init__(self, *, acute_days=7, chronic_days=28, floor_km=0.5, never_days=365):
@@ -252,6 +256,8 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
         for name in ("age", "glute_test_score", "calf_test_score"):
             f[name] = g.place(X[name].astype(float))
         f["female"] = g.place((X["sex"].astype(str) == "F").astype(float))
+        for name in ("warmup_habit", "stretching_habit"):
+            f[name] = g.place(X[name].astype(float))
         return f
 
     @staticmethod

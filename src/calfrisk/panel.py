@@ -25,6 +25,8 @@ PROFILE_COLUMNS: tuple[str, ...] = (
     "prior_calf_strains",
     "glute_test_score",
     "calf_test_score",
+    "warmup_habit",
+    "stretching_habit",
 )
 
 #: Columns of a daily panel, with their meaning.
@@ -44,6 +46,8 @@ PANEL_COLUMNS: dict[str, str] = {
     "prior_calf_strains": "calf strains before the log began",
     "glute_test_score": "single-leg bridge repetitions",
     "calf_test_score": "single-leg heel raises",
+    "warmup_habit": "warms up before running (no effect in the evidence: a control factor)",
+    "stretching_habit": "stretches after running (no effect in the evidence: a control factor)",
 }
 
 

@@ -54,6 +54,8 @@ _PROFILE_FEATURE = {  # profile value -> feature that carries it, and the factor
     "prior_calf_strains": ("calf_strains", "strain_history"),
     "glute_test_score": ("glute_test_score", "glute_strength"),
     "calf_test_score": ("calf_test_score", "calf_strength"),
+    "warmup_habit": ("warmup_habit", "habits"),
+    "stretching_habit": ("stretching_habit", "habits"),
 }
 
 
@@ -248,18 +250,18 @@ def forecast(
         "prior_calf_strains": round(medians["calf_strains"]),
         "glute_test_score": medians["glute_test_score"],
         "calf_test_score": medians["calf_test_score"],
+        "warmup_habit": bool(medians["warmup_habit"] >= 0.5),
+        "stretching_habit": bool(medians["stretching_habit"] >= 0.5),
     }
-    for key, (_feature, factor) in _PROFILE_FEATURE.items():
-        if values[key] is None:
-            athlete[key] = typical[key]
-            assumed.add(factor)
-        else:
-            athlete[key] = values[key]
-    if assumed:
-        given = {f: k for k, (_, f) in _PROFILE_FEATURE.items()}
-        shown = ", ".join(f"{given[f]}={typical[given[f]]:.4g}" for f in sorted(assumed) if f != "sex")
-        if "sex" in assumed:
-            shown = ", ".join(filter(None, [shown, f"sex={typical['sex']}"]))
+    missing = [key for key in _PROFILE_FEATURE if values[key] is None]
+    for key in _PROFILE_FEATURE:
+        athlete[key] = typical[key] if key in missing else values[key]
+    if missing:
+        assumed.update(_PROFILE_FEATURE[key][1] for key in missing)
+        shown = ", ".join(
+            f"{key}={typical[key]:.4g}" if isinstance(typical[key], float) else f"{key}={typical[key]}"
+            for key in missing
+        )
         notes.append(f"not given, so the training cohort's typical value is used (not a driver): {shown}")
     injuries = pd.DataFrame({"athlete_id": 0, "date": pd.to_datetime(list(profile.strains))})
     calendar = pd.DataFrame({"athlete_id": 0, "date": pd.date_range(first, end_ts, freq="D")})

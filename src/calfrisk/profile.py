@@ -31,6 +31,8 @@ class RunnerProfile(Frozen):
     prior_calf_strains: NonNegativeInt | None = None
     glute_test_score: NonNegative | None = None  # single-leg bridge repetitions, mean of both legs
     calf_test_score: NonNegative | None = None  # single-leg heel raises, mean of both legs
+    warmup_habit: bool | None = None  # warms up before running
+    stretching_habit: bool | None = None  # stretches after running
     shoe_km: dict[str, NonNegative] = Field(default_factory=dict)  # km before the log, by shoe name
     strains: list[dt.date] = Field(default_factory=list)  # calf-strain onsets inside the log's period
 
