@@ -30,7 +30,7 @@ from calfrisk.evaluate import (
 from calfrisk.features import LoadFeatures, athlete_zscores
 from calfrisk.labels import strain_labels
 from calfrisk.model import build_model
-from calfrisk.panel import daily_panel
+from calfrisk.panel import PROFILE_COLUMNS, daily_panel
 from calfrisk.schema import TABLES, InputError
 
 __all__ = ["TrainResult", "cohort_features", "load_cohort", "model_metadata", "train_models"]
@@ -38,7 +38,7 @@ __all__ = ["TrainResult", "cohort_features", "load_cohort", "model_metadata", "t
 #: Latent columns of the athletes table that replace the test scores in ``<model>_latent``.
 LATENT_SWAP = {"glute_test_score": "latent_glute_strength", "calf_test_score": "latent_calf_strength"}
 _REQUIRED = {
-    "athletes": ["athlete_id", "age", "sex", "prior_calf_strains", "glute_test_score", "calf_test_score"],
+    "athletes": ["athlete_id", *PROFILE_COLUMNS],
     "training_log": [
         "athlete_id",
         "date",
