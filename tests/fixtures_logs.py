@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,7 +219,8 @@ def write_garmin_csv(
             run.sport, f"{run.start:%Y-%m-%d %H:%M:%S}", "false", f"Town {run.sport}",
             _garmin_number(distance, 2, decimal), _garmin_number(7 * seconds / 60 + 1000, 0, decimal),
             _clock(seconds), "150", "171", _garmin_number(3.1, 1, decimal), "172", "190",
-            _clock(seconds / run.distance_km * pace_per)[3:], "4:05", gain_text, gain_text,
+            _clock(seconds / run.distance_km * pace_per)[3:] if run.distance_km else "--", "4:05",
+            gain_text, gain_text,
             _garmin_number(stride, 2, decimal), _garmin_number(steps, 0, decimal), _clock(seconds),
             _clock(seconds + 30),
         ])  # fmt: skip
@@ -233,17 +235,25 @@ def write_garmin_csv(
 # --- device files ------------------------------------------------------------------------------------
 
 
-def _track(run: Run, step_s: int) -> list[tuple[dt.datetime, float, float]]:
-    """(time, metres from start, elevation) every ``step_s`` seconds, ending exactly at the end."""
+def _track(
+    run: Run, step_s: int, altitudes: Sequence[float] | None = None
+) -> list[tuple[dt.datetime, float, float]]:
+    """(time, metres from start, elevation) every ``step_s`` seconds, ending exactly at the end.
+
+    The elevations climb steadily for the first half, then stay level, so the ascent equals the
+    gain; or they are ``altitudes``, one point each, spread evenly over the run.
+    """
     seconds = run.duration_min * 60
-    n = max(int(seconds // step_s), 2)
+    n = max(int(seconds // step_s), 2) if altitudes is None else len(altitudes) - 1
     times = [i * seconds / n for i in range(n + 1)]
     climb = run.elevation_gain_m or 0.0
-    # Climb steadily for the first half, then stay level, so the ascent equals the gain.
     metres = run.distance_km * 1000
+    heights = (
+        list(altitudes) if altitudes is not None else [100 + climb * min(2 * t / seconds, 1) for t in times]
+    )
     return [
-        (run.start + dt.timedelta(seconds=t), metres * t / seconds, 100 + climb * min(2 * t / seconds, 1))
-        for t in times
+        (run.start + dt.timedelta(seconds=t), metres * t / seconds, h)
+        for t, h in zip(times, heights, strict=True)
     ]
 
 
@@ -255,12 +265,14 @@ def write_gpx(
     gz: bool = False,
     leading_whitespace: str = "",
     step_s: int = 10,
+    altitudes: Sequence[float] | None = None,
 ) -> Path:
     """Write ``run`` as a GPX 1.1 track heading north, through gpxpy.
 
     The track's 2-D length is the run's distance (within gpxpy's rounding), its points move steadily
-    (so the moving time is the duration) and climb ``elevation_gain_m`` then stay level.
-    ``offset_h`` writes the times with that UTC offset (the same instants, on the local clock).
+    (so the moving time is the duration) and climb ``elevation_gain_m`` then stay level, or follow
+    ``altitudes`` (one point each). ``offset_h`` writes the times with that UTC offset (the same
+    instants, on the local clock).
     """
     import gpxpy.gpx
 
@@ -271,20 +283,31 @@ def write_gpx(
     segment = gpxpy.gpx.GPXTrackSegment()
     gpx.tracks.append(track)
     track.segments.append(segment)
-    for moment, metres, elevation in _track(run, step_s):
+    with_elevation = run.elevation_gain_m is not None or altitudes is not None
+    for moment, metres, elevation in _track(run, step_s, altitudes):
         segment.points.append(
             gpxpy.gpx.GPXTrackPoint(
                 50.0 + metres / ONE_DEGREE_M,
                 8.0,
-                elevation=round(elevation, 2) if run.elevation_gain_m is not None else None,
+                elevation=round(elevation, 2) if with_elevation else None,
                 time=moment.replace(tzinfo=UTC).astimezone(zone),
             )
         )
     return _write(path, (leading_whitespace + gpx.to_xml()).encode("utf-8"), gz)
 
 
-def tcx_text(run: Run, *, sport: str = "Running", laps: int = 2, step_s: int = 10) -> str:
-    """``run`` as TCX XML text: ``laps`` laps with StartTime, TotalTimeSeconds, DistanceMeters."""
+def tcx_text(
+    run: Run,
+    *,
+    sport: str = "Running",
+    laps: int = 2,
+    step_s: int = 10,
+    altitudes: Sequence[float] | None = None,
+) -> str:
+    """``run`` as TCX XML text: ``laps`` laps with StartTime, TotalTimeSeconds, DistanceMeters.
+
+    The trackpoints' altitudes are as in :func:`write_gpx` (``altitudes``: one trackpoint each).
+    """
     zone = "Z" if run.offset_h is None else f"{run.offset_h:+03.0f}:00"
     shift = dt.timedelta(hours=run.offset_h or 0)
 
@@ -292,7 +315,7 @@ def tcx_text(run: Run, *, sport: str = "Running", laps: int = 2, step_s: int = 1
         moment += shift
         return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}{zone}"
 
-    points = _track(run, step_s)
+    points = _track(run, step_s, altitudes)
     chunks = [points[i * len(points) // laps : (i + 1) * len(points) // laps] for i in range(laps)]
     parts = []
     for i, chunk in enumerate(chunks):
@@ -319,10 +342,17 @@ def tcx_text(run: Run, *, sport: str = "Running", laps: int = 2, step_s: int = 1
 
 
 def write_tcx(
-    path: Path, run: Run, *, sport: str = "Running", gz: bool = False, leading_whitespace: str = ""
+    path: Path,
+    run: Run,
+    *,
+    sport: str = "Running",
+    gz: bool = False,
+    leading_whitespace: str = "",
+    altitudes: Sequence[float] | None = None,
 ) -> Path:
     """Write ``run`` as a TCX file (see :func:`tcx_text`)."""
-    return _write(path, (leading_whitespace + tcx_text(run, sport=sport)).encode("utf-8"), gz)
+    text = leading_whitespace + tcx_text(run, sport=sport, altitudes=altitudes)
+    return _write(path, text.encode("utf-8"), gz)
 
 
 def fit_bytes(
@@ -332,12 +362,16 @@ def fit_bytes(
     sub_sport: str = "generic",
     session: bool = True,
     records: int = 8,
+    altitudes: Sequence[float] | None = None,
+    total_ascent: bool = True,
 ) -> bytes:
     """``run`` as a FIT activity built with fit-tool: file_id, records, a lap, a session, an activity.
 
     ``sport``/``sub_sport`` are fit-tool's enum names in lower case (``'cycling'``, ``'treadmill'``).
     Without ``session`` only the records carry the run (distance, altitude, timestamps).
-    ``offset_h`` adds the activity's ``local_timestamp`` (the device's UTC offset).
+    ``offset_h`` adds the activity's ``local_timestamp`` (the device's UTC offset). The records
+    climb ``elevation_gain_m`` steadily, or follow ``altitudes`` (one record each); the lap and
+    session give it as ``total_ascent`` unless ``total_ascent`` is false.
     """
     from fit_tool.fit_file_builder import FitFileBuilder
     from fit_tool.profile.messages.activity_message import ActivityMessage
@@ -360,11 +394,15 @@ def fit_bytes(
     file_id.serial_number = 0x1234
     file_id.time_created = ms(start)
     builder.add(file_id)
+    if altitudes is not None:
+        records = len(altitudes)
     for i in range(records):
         record = RecordMessage()
         record.timestamp = ms(start + dt.timedelta(seconds=seconds * i / (records - 1)))
         record.distance = metres * i / (records - 1)
-        record.altitude = 100.0 + (run.elevation_gain_m or 0.0) * i / (records - 1)
+        record.altitude = (
+            100.0 + (run.elevation_gain_m or 0.0) * i / (records - 1) if altitudes is None else altitudes[i]
+        )
         builder.add(record)
     if session:
         for message in (LapMessage(), SessionMessage()):
@@ -375,7 +413,7 @@ def fit_bytes(
             message.total_distance = metres
             message.total_timer_time = seconds
             message.total_elapsed_time = seconds + 20
-            if run.elevation_gain_m is not None:
+            if run.elevation_gain_m is not None and total_ascent:
                 message.total_ascent = round(run.elevation_gain_m)
             builder.add(message)
     activity = ActivityMessage()

@@ -183,6 +183,26 @@ def test_a_file_of_other_sports_only_says_what_was_skipped(tmp_path: Path) -> No
     assert message == f"{path}: no running sessions; skipped 3 other activities (2 Ride, 1 Walk)"
 
 
+def test_a_file_of_runs_without_a_distance_says_why_it_has_no_sessions(tmp_path: Path) -> None:
+    # Manual entries and GPS-off runs: Strava exports them with a distance of 0.
+    runs = [
+        Run(dt.datetime(2025, 3, 1, 7), 0.0, 30.0),
+        Run(dt.datetime(2025, 3, 2, 7), 0.0, 45.0),
+        Run(dt.datetime(2025, 3, 3, 7), 30.0, 60.0, sport="Ride"),
+    ]
+    path = write_strava_csv(tmp_path / "activities.csv", runs[:2])
+    assert error_of(lambda: read(path)) == f"{path}: no running sessions; skipped 2 run(s) without a distance"
+    path = write_strava_csv(tmp_path / "activities.csv", runs)
+    assert error_of(lambda: read(path)) == (
+        f"{path}: no running sessions; skipped 2 run(s) without a distance and 1 other activities (1 Ride)"
+    )
+    # With another input holding runs, they are read and the skipped ones noted.
+    own = write(tmp_path / "own.csv", "date,distance_km,duration_min\n2025-03-04,8,45\n")
+    log = read(path, own)
+    assert len(log.sessions) == 1 and log.without_distance == 2
+    assert f"{path}: 2 run(s) without a distance skipped (rows 2, 3)" in log.notes
+
+
 def test_a_folder_reads_every_log_and_lists_what_it_ignored(tmp_path: Path) -> None:
     write_fit(tmp_path / "watch" / "a.fit", Run(dt.datetime(2025, 3, 1, 7), 10.0, 55.0))
     write_gpx(tmp_path / "watch" / "b.gpx.gz", Run(dt.datetime(2025, 3, 2, 7), 8.0, 45.0), gz=True)
@@ -296,6 +316,13 @@ def test_real_gpx_is_a_run_of_3032_trackpoints() -> None:
     assert 6.5 < row.distance_km < 7.5
     assert 45 < row.duration_min < 3041.019 / 60  # moving time, under the elapsed 50:41
     assert any("record no sport: read as runs" in note for note in log.notes)
+    # A flat run in Bremen. Every rise summed gives 748 m, gpxpy's smoothed uphill 630.5 m; the 5 m
+    # dead band removes the 1-3 m jitter between fixes. The altitudes are whole metres, so the gain
+    # is exact. What remains is GPS altitude drifting 20-50 m down and back within a minute or two
+    # (altitudes -50 to 26 m), which no dead band narrower than those swings can tell from real
+    # hills: this run's climb is still far too high (see calfrisk.readers.elevation).
+    assert gpx.get_uphill_downhill().uphill == pytest.approx(630.5)
+    assert row.elevation_gain_m == 516.0
 
 
 @needs_samples

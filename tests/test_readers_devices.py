@@ -92,6 +92,20 @@ def test_corrupt_gzip_is_reported_by_name(tmp_path: Path) -> None:
     assert error_of(lambda: read(plain)) == f"{plain}: corrupt gzip file (no gzip signature)"
 
 
+def test_device_runs_without_a_distance_are_skipped_and_listed_once(tmp_path: Path) -> None:
+    write_fit(tmp_path / "a.fit", Run(START, 0.0, 40.0), sub_sport="treadmill")  # no foot pod
+    write_gpx(tmp_path / "b.gpx", Run(START + dt.timedelta(days=1), 0.0, 30.0))  # standing still
+    write_tcx(tmp_path / "c.tcx", Run(START + dt.timedelta(days=2), 0.0, 30.0))
+    write_fit(tmp_path / "d.fit", Run(START + dt.timedelta(days=3), 10.0, 55.0))
+    log = read(tmp_path)
+    assert log.sessions["source"].tolist() == [str(tmp_path / "d.fit")]
+    assert log.without_distance == 3 and log.skipped == {}
+    files = ", ".join(str(tmp_path / name) for name in ("a.fit", "b.gpx", "c.tcx"))
+    assert f"3 run(s) in device files without a distance skipped ({files})" in log.notes
+    only = tmp_path / "a.fit"
+    assert error_of(lambda: read(only)) == f"{only}: no running sessions; skipped 1 run(s) without a distance"
+
+
 # --- GPX ----------------------------------------------------------------------------------------------
 
 

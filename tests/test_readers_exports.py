@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import zipfile
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from calfrisk.readers import read_logs
 from calfrisk.readers.strava import parse_strava_date
+from calfrisk.readers.validate import without_distance_note
 from tests.fixtures_logs import (
     STRAVA_HEADER,
     Run,
@@ -21,6 +24,19 @@ from tests.fixtures_logs import (
 from tests.test_readers import assert_contract, error_of, read, write
 
 MORNING = dt.datetime(2025, 3, 1, 6, 30)
+
+
+def set_cells(path: Path, row: int, column: str, value: str = "") -> Path:
+    """Set every ``column`` cell of spreadsheet ``row`` (the header is row 1), quoting as before."""
+    text = path.read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    for i, name in enumerate(rows[0]):
+        if name == column:
+            rows[row - 1][i] = value
+    buffer = io.StringIO(newline="")
+    quoting = csv.QUOTE_ALL if text.startswith('"') else csv.QUOTE_MINIMAL  # Garmin quotes every cell
+    csv.writer(buffer, quoting=quoting, lineterminator="\n").writerows(rows)
+    return write(path, buffer.getvalue())
 
 
 def runs(n: int = 3) -> list[Run]:
@@ -187,6 +203,41 @@ def test_strava_bad_cells_name_row_and_column(tmp_path: Path, row: str, expected
     assert message.startswith(f"{path} row 2") and expected in message
 
 
+def test_strava_runs_without_a_distance_are_skipped_and_listed(tmp_path: Path) -> None:
+    activities = [
+        Run(MORNING, 10.0, 55.0),
+        Run(MORNING + dt.timedelta(days=1), 0.0, 30.0),  # GPS off: 0.00 and 0.0
+        Run(MORNING + dt.timedelta(days=2), 40.0, 90.0, sport="Ride"),
+        Run(MORNING + dt.timedelta(days=3), 6.0, 45.0, sport="Trail Run"),  # no distance at all
+        Run(MORNING + dt.timedelta(days=4), 5.0, 28.0),
+    ]
+    path = set_cells(write_strava_csv(tmp_path / "activities.csv", activities), 5, "Distance")
+    log = read(path)
+    assert log.sessions["distance_km"].tolist() == [10.0, 5.0]
+    assert log.sessions["source"].tolist() == [f"{path} row 2", f"{path} row 6"]
+    assert log.skipped == {"Ride": 1} and log.without_distance == 2
+    assert f"{path}: 2 run(s) without a distance skipped (rows 3, 5)" in log.notes
+
+
+def test_a_long_list_of_rows_without_a_distance_is_cut_short() -> None:
+    assert without_distance_note("a.csv", list(range(2, 14))) == (
+        "a.csv: 12 run(s) without a distance skipped (rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 2 more)"
+    )
+
+
+def test_strava_lone_distance_column_of_zeros_needs_no_unit(tmp_path: Path) -> None:
+    header = "Activity ID,Activity Date,Activity Type,Elapsed Time,Distance"
+    rows = ['1,"Mar 1, 2025, 6:30:00 AM",Run,1800,0', '2,"Mar 2, 2025, 6:30:00 AM",Run,1800,5000.0']
+    path = write(tmp_path / "activities.csv", "\n".join([header, *rows]) + "\n")
+    log = read(path)
+    assert log.sessions["distance_km"].tolist() == [5.0]
+    assert f"{path}: 1 run(s) without a distance skipped (row 2)" in log.notes
+    zeros = write(tmp_path / "zeros.csv", f"{header}\n{rows[0]}\n")
+    assert (
+        error_of(lambda: read(zeros)) == f"{zeros}: no running sessions; skipped 1 run(s) without a distance"
+    )
+
+
 def test_strava_utc_dates_get_a_day_of_slack_over_today(tmp_path: Path) -> None:
     # 01:00 UTC tomorrow is this evening in the Americas.
     path = write_strava_csv(tmp_path / "activities.csv", [Run(dt.datetime(2025, 6, 2, 1, 0), 5.0, 30.0)])
@@ -292,6 +343,40 @@ def test_garmin_units_that_cannot_be_inferred_must_be_given(tmp_path: Path) -> N
     assert log.sessions["distance_km"].tolist() == pytest.approx([10.0, 8.0, 21.1], abs=0.01)
     assert log.sessions["elevation_gain_m"].tolist() == pytest.approx([80.0, 0.0, 350.0], abs=0.2)
     assert f"{path}: distances read as miles and elevations as feet (as given)" in log.notes
+
+
+def test_garmin_runs_without_a_distance_are_skipped_before_units_are_inferred(tmp_path: Path) -> None:
+    treadmill = [
+        Run(MORNING + dt.timedelta(days=5 + i), 0.0, 40.0, sport="Treadmill Running") for i in range(2)
+    ]
+    path = write_garmin_csv(tmp_path / "Activities.csv", garmin_runs() + treadmill, units="mi")
+    path = set_cells(path, 8, "Distance", "--")  # Garmin's missing value
+    log = read(path)
+    assert log.sessions["distance_km"].tolist() == pytest.approx([10.0, 8.0, 21.1], abs=0.01)
+    assert log.without_distance == 2 and log.skipped == {"Cycling": 1, "Strength Training": 1}
+    assert f"{path}: 2 run(s) without a distance skipped (rows 7, 8)" in log.notes
+    assert any("distances read as miles" in note for note in log.notes)
+
+
+def test_garmin_file_of_runs_without_a_distance_needs_no_units(tmp_path: Path) -> None:
+    treadmill = [
+        Run(MORNING, 0.0, 40.0, sport="Treadmill Running"),
+        Run(MORNING, 30.0, 60.0, sport="Cycling"),
+    ]
+    path = write_garmin_csv(tmp_path / "Activities.csv", treadmill)
+    assert error_of(lambda: read(path)) == (
+        f"{path}: no running sessions; skipped 1 run(s) without a distance and 1 other activities (1 Cycling)"
+    )
+
+
+def test_garmin_negative_distance_is_still_an_error(tmp_path: Path) -> None:
+    header = '"Activity Type","Date","Distance","Time"'
+    path = write(
+        tmp_path / "Activities.csv", f'{header}\n"Running","2025-03-01 06:30:00","-5.00","00:30:00"\n'
+    )
+    assert "row 2, column 'Distance': distance must be positive, got -5 km" in error_of(
+        lambda: read(path, units="km")
+    )
 
 
 def test_garmin_quoted_thousands_separators_and_missing_values(tmp_path: Path) -> None:

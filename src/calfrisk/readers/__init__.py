@@ -7,7 +7,10 @@ gzipped or not, alone or in folders (:mod:`~calfrisk.readers.device`). Formats a
 content (:mod:`~calfrisk.readers.detect`). Every input becomes rows of
 :data:`calfrisk.schema.RUN_LOG_COLUMNS`; the same run found in two inputs is kept once
 (:mod:`~calfrisk.readers.combine`). Bad input raises :class:`~calfrisk.schema.InputError` with a
-one-line message naming the file, and the row and column where there is one.
+one-line message naming the file, and the row and column where there is one. Runs without a distance
+in exports and device files (manual entries, GPS off) are skipped and listed in a note; in the own CSV
+they are an error. Elevation gain from device tracks ignores altitude noise
+(:mod:`~calfrisk.readers.elevation`).
 
 The device-file libraries (fitdecode, gpxpy, tcxreader) are imported only when such a file is read.
 """
@@ -57,6 +60,8 @@ class RunLog:
         Sessions dropped because the same run was already read from another input.
     shoes : tuple of str
         The shoe names seen, in order of first use.
+    without_distance : int
+        Runs left out of exports and device files because their distance is 0 or missing.
     """
 
     sessions: pd.DataFrame
@@ -64,6 +69,7 @@ class RunLog:
     notes: tuple[str, ...]
     duplicates: int = 0
     shoes: tuple[str, ...] = ()
+    without_distance: int = 0
 
 
 def _read(item: Input, *, today: dt.date, units: str | None) -> Batch:
@@ -95,6 +101,10 @@ def _flag_notes(batches: list[Batch]) -> list[str]:
         names = [b.name for b in batches if flag in b.flags]
         if names:
             notes.append(f"{len(names)} device file(s) ({_listing(names)}) {text}")
+    # Tables name their rows in a note of their own; device files are listed here, once for all.
+    places = [place for b in batches if "no_distance" in b.flags for place in b.without_distance]
+    if places:
+        notes.append(f"{len(places)} run(s) in device files without a distance skipped ({_listing(places)})")
     return notes
 
 
@@ -127,7 +137,8 @@ def read_logs(
     ------
     InputError
         A missing, empty, unreadable or unrecognised file; a missing column; a bad or implausible
-        value (named by file, row and column); no running session at all; unknown ``units``.
+        value (named by file, row and column); no running session at all (saying what was skipped);
+        unknown ``units``.
 
     Examples
     --------
@@ -164,15 +175,19 @@ def read_logs(
     skipped: Counter[str] = Counter()
     for batch in batches:
         skipped.update(batch.skipped)
+    without_distance = sum(len(batch.without_distance) for batch in batches)
     given = _listing([str(p) for p in paths])
     if not sessions:
+        reasons = []
+        if without_distance:
+            reasons.append(f"{without_distance} run(s) without a distance")
         if skipped:
             kinds = ", ".join(
                 f"{n} {kind}" for kind, n in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
             )
-            raise InputError(
-                f"{given}: no running sessions; skipped {sum(skipped.values())} other activities ({kinds})"
-            )
+            reasons.append(f"{sum(skipped.values())} other activities ({kinds})")
+        if reasons:
+            raise InputError(f"{given}: no running sessions; skipped {' and '.join(reasons)}")
         raise InputError(f"{given}: no sessions found")
     notes += [note for batch in batches for note in batch.notes]
     notes += _flag_notes(batches)
@@ -185,4 +200,11 @@ def read_logs(
     sessions.sort(key=lambda s: (s.start_time, _natural(s.source)))
     table = session_frame(sessions)
     shoes = tuple(dict.fromkeys(s.shoe for s in sessions if s.shoe is not None))
-    return RunLog(sessions=table, skipped=dict(skipped), notes=tuple(notes), duplicates=dropped, shoes=shoes)
+    return RunLog(
+        sessions=table,
+        skipped=dict(skipped),
+        notes=tuple(notes),
+        duplicates=dropped,
+        shoes=shoes,
+        without_distance=without_distance,
+    )

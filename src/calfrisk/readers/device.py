@@ -6,17 +6,25 @@ fitdecode, gpxpy and tcxreader are imported inside the functions that need them,
 - FIT: each ``session`` message is an activity (a multisport file has several): ``sport`` tells
   running (``sub_sport`` treadmill, trail or track included) from the rest; distance from
   ``total_distance`` (else average speed x timer time), time from ``total_timer_time`` (else
-  ``total_elapsed_time``), ``total_ascent``, ``start_time``. Without a session message, the laps
-  are summed, else the records (last distance, first to last timestamp, ascent from the positive
-  steps of ``enhanced_altitude``/``altitude``). A truncated file or a CRC mismatch is an error.
+  ``total_elapsed_time``), ``total_ascent`` (the device's own, already filtered total),
+  ``start_time``. Without a session message, the laps are summed, else the records (last distance,
+  first to last timestamp). Without any ``total_ascent``, the climb comes from the records'
+  ``enhanced_altitude``/``altitude`` (those from the session's start to the next session's) through
+  :func:`~calfrisk.readers.elevation.elevation_gain`. A truncated file or a CRC mismatch is an error.
 - GPX: distance along the track in 2-D (``length_2d``: noisy GPS elevation inflates ``length_3d``,
   by 7 % on the Polar sample), moving time from gpxpy (pauses left out; elapsed time if it finds no
-  movement), elevation gain from gpxpy's smoothed uphill, start from the first timestamp. The
-  track ``type`` tells the sport (``running``, Strava's ``9``); without one the file is read as a
-  run and a note says so.
+  movement), elevation gain from the points' elevations through
+  :func:`~calfrisk.readers.elevation.elevation_gain` (gpxpy's uphill counts every wobble of GPS
+  altitude), start from the first timestamp. The track ``type`` tells the sport (``running``,
+  Strava's ``9``); without one the file is read as a run and a note says so.
 - TCX: ``Sport`` (any case), ``DistanceMeters`` per lap, moving time from the laps'
   ``TotalTimeSeconds`` (which tcxreader does not read, hence a second small parse), elevation gain
-  from tcxreader, start from the first trackpoint (else the lap start, else the activity ``Id``).
+  from the trackpoints' altitudes through :func:`~calfrisk.readers.elevation.elevation_gain`
+  (tcxreader's ascent sums every rise), start from the first trackpoint (else the lap start, else
+  the activity ``Id``).
+
+A running activity without a distance (0 or none: a treadmill run without a foot pod, GPS off) is
+skipped, as its load cannot be weighed, and one note lists such files across all inputs.
 
 Times: devices record UTC. A FIT ``activity`` message's ``local_timestamp`` gives the device's
 offset from UTC, and a GPX/TCX timestamp written with a non-zero offset gives the local clock: then
@@ -27,14 +35,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import itertools
 import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from calfrisk.readers.elevation import elevation_gain
 from calfrisk.readers.garmin import is_running_type
 from calfrisk.readers.tabular import decode_text
-from calfrisk.readers.validate import Batch, Session, check_session
+from calfrisk.readers.validate import Batch, Session, check_session, lacks_distance
 from calfrisk.schema import InputError
 
 __all__ = ["read_device", "read_fit", "read_gpx", "read_tcx"]
@@ -77,6 +85,10 @@ def _batch(name: str, activities: list[_Activity], today: dt.date) -> Batch:
             batch.skipped[str(activity.sport)] += 1
     for number, activity in enumerate(runs, start=1):
         source = name if len(runs) == 1 else f"{name} session {number}"
+        if lacks_distance(activity.distance_m):
+            batch.without_distance.append(source)
+            batch.flags.add("no_distance")
+            continue
         if activity.sport is None:
             batch.flags.add("no_sport")
         offset = activity.offset
@@ -159,6 +171,23 @@ def _fit_session(fields: dict, fallback_sport: str | None, first: dt.datetime | 
     )
 
 
+def _fit_gain(
+    records: list[dict], start: dt.datetime | None = None, end: dt.datetime | None = None
+) -> float | None:
+    """The climb of the records' altitudes timed from ``start`` to before ``end`` (naive UTC)."""
+
+    def inside(record: dict) -> bool:
+        stamp = record.get("timestamp")
+        if not isinstance(stamp, dt.datetime):
+            return start is None and end is None
+        moment = _utc(stamp)[0]
+        return (start is None or moment >= start) and (end is None or moment < end)
+
+    return elevation_gain(
+        _number(r.get("enhanced_altitude", r.get("altitude"))) for r in records if inside(r)
+    )
+
+
 def _fit_from_laps(laps: list[dict], sport: str | None) -> _Activity | None:
     starts = [lap["start_time"] for lap in laps if isinstance(lap.get("start_time"), dt.datetime)]
     if not starts:
@@ -185,16 +214,12 @@ def _fit_from_records(records: list[dict], sport: str | None) -> _Activity | Non
     distances = [
         d for r in records if (d := _number(r.get("enhanced_distance", r.get("distance")))) is not None
     ]
-    altitudes = [
-        a for r in records if (a := _number(r.get("enhanced_altitude", r.get("altitude")))) is not None
-    ]
-    ascent = sum(max(b - a, 0.0) for a, b in itertools.pairwise(altitudes))
     return _Activity(
         sport=sport,
         start_utc=_utc(min(stamps))[0],
         distance_m=max(distances) if distances else None,
         duration_s=(max(stamps) - min(stamps)).total_seconds(),
-        ascent_m=ascent if altitudes else None,
+        ascent_m=None,  # from the records' altitudes, as for any activity without total_ascent
     )
 
 
@@ -223,6 +248,16 @@ def read_fit(data: bytes, name: str, *, today: dt.date) -> Batch:
     found = [a for a in activities if a is not None]
     if not found:
         raise InputError(f"{name}: a FIT file without a start time (no session, lap or record data)")
+    # Without the device's total_ascent, an activity climbs what its records do: all of them, or in a
+    # multisport file those from its start to the next activity's.
+    starts = sorted({a.start_utc for a in found})
+    for activity in found:
+        if activity.ascent_m is None:
+            if len(found) == 1:
+                activity.ascent_m = _fit_gain(messages["record"])
+            else:
+                end = next((s for s in starts if s > activity.start_utc), None)
+                activity.ascent_m = _fit_gain(messages["record"], activity.start_utc, end)
     offset = next((o for m in messages["activity"] if (o := _fit_offset(m)) is not None), None)
     for activity in found:
         activity.offset = offset
@@ -263,14 +298,13 @@ def read_gpx(data: bytes, name: str, *, today: dt.date) -> Batch:
     start, offset = _utc(bounds.start_time)
     moving = gpx.get_moving_data()
     seconds = moving.moving_time if moving and moving.moving_time > 0 else gpx.get_duration()
-    has_elevation = any(p.elevation is not None for p in gpx.walk(only_points=True))
     types = [t.type.strip() for t in gpx.tracks if t.type and t.type.strip()]
     activity = _Activity(
         sport=types[0] if types else None,
         start_utc=start,
         distance_m=gpx.length_2d(),
         duration_s=seconds,
-        ascent_m=gpx.get_uphill_downhill().uphill if has_elevation else None,
+        ascent_m=elevation_gain(p.elevation for p in gpx.walk(only_points=True)),
         offset=offset,
     )
     return _batch(name, [activity], today)
@@ -318,14 +352,13 @@ def read_tcx(data: bytes, name: str, *, today: dt.date) -> Batch:
     if exercise.activity_type is None or start is None:
         raise InputError(f"{name}: a TCX file without an activity and its start time")
     metres = exercise.distance or max((tp.distance or 0.0 for tp in exercise.trackpoints), default=0.0)
-    has_elevation = any(tp.elevation is not None for tp in exercise.trackpoints)
     start_utc, offset = _utc(start)
     activity = _Activity(
         sport=exercise.activity_type,
         start_utc=start_utc,
         distance_m=metres or None,
         duration_s=seconds if seconds else exercise.duration,
-        ascent_m=exercise.ascent if has_elevation else None,
+        ascent_m=elevation_gain(tp.elevation for tp in exercise.trackpoints),
         offset=offset,
     )
     return _batch(name, [activity], today)

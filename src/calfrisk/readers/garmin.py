@@ -20,6 +20,9 @@ What the reader relies on (see ``formats.md``):
   an error asks for ``--units km|mi``.
 - Only running types count (``Running``, ``Treadmill Running``, ``Trail Running``, ``Track Running``,
   ``Indoor Running``, German ``Laufen``, ``Laufband``, ...; never skiing); others are skipped.
+- Runs with a ``Distance`` of ``0.00`` or ``--`` (a treadmill without a foot pod, GPS off, a manual
+  entry) are skipped, before units are inferred, and one note lists their rows. A negative distance
+  is still an error.
 """
 
 from __future__ import annotations
@@ -30,7 +33,14 @@ import re
 import statistics
 
 from calfrisk.readers.tabular import Table, parse_clock, parse_number, read_table
-from calfrisk.readers.validate import Batch, Session, check_session, location
+from calfrisk.readers.validate import (
+    Batch,
+    Session,
+    check_session,
+    lacks_distance,
+    location,
+    without_distance_note,
+)
 from calfrisk.schema import InputError
 
 __all__ = ["KM_PER_MILE", "is_running_type", "looks_like_garmin", "read_garmin"]
@@ -166,6 +176,7 @@ def read_garmin(data: bytes, name: str, *, today: dt.date, units: str | None = N
     ------
     InputError
         A missing column, an unreadable cell, units that cannot be inferred, or an implausible value.
+        Runs without a distance are skipped, not errors.
     """
     table = read_table(data, name)
     type_col = table.require("activity type", *_TYPE)
@@ -187,6 +198,19 @@ def read_garmin(data: bytes, name: str, *, today: dt.date, units: str | None = N
     decimal = _decimal_mark(table)
     if decimal == ",":
         batch.notes.append(f"{name}: numbers read with a decimal comma")
+    # Skipped before inferring units: a distance of 0 or none is the same in km and in miles.
+    without_distance = []
+    for row, cells in runs:
+        where = location(name, row, table.header[distance_col])
+        if lacks_distance(parse_number(cells[distance_col], where=where, decimal=decimal, grouping=True)):
+            without_distance.append(row)
+            batch.without_distance.append(location(name, row))
+    if without_distance:
+        batch.notes.append(without_distance_note(name, without_distance))
+        skipped_rows = set(without_distance)
+        runs = [(row, cells) for row, cells in runs if row not in skipped_rows]
+        if not runs:
+            return batch
     if units is None:
         inferred = _infer_units(table, runs, decimal)
         if inferred is None:

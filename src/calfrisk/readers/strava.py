@@ -18,6 +18,8 @@ What the reader relies on (see ``formats.md``):
   and a note says so.
 - Only runs count (``Run``, ``Trail Run``, ``Virtual Run``, German ``Lauf``, ``Trailrun``,
   ``Virtueller Lauf``); other types are counted as skipped. Moving time is preferred over elapsed.
+- Manual entries and runs recorded with GPS off have a distance of 0 (or none): they are skipped and
+  one note lists their rows. A negative distance is still an error.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ import re
 import statistics
 
 from calfrisk.readers.tabular import Table, parse_number, read_table
-from calfrisk.readers.validate import Batch, Session, check_session, location
+from calfrisk.readers.validate import (
+    Batch,
+    Session,
+    check_session,
+    lacks_distance,
+    location,
+    without_distance_note,
+)
 from calfrisk.schema import InputError
 
 __all__ = ["RUN_TYPES", "looks_like_strava", "parse_strava_date", "read_strava"]
@@ -124,14 +133,20 @@ def parse_strava_date(text: str) -> dt.datetime | None:
 
 def _lone_distance_km_per_unit(
     table: Table, distance: int, times: list[int], runs: list[tuple[int, list[str]]]
-) -> float:
-    """Unit of a lone ``Distance`` column, in km per unit (0.001: metres), from distance against time."""
-    speeds = []
+) -> float | None:
+    """Unit of a lone ``Distance`` column, in km per unit (0.001: metres), from distance against time.
+
+    None when no run has a distance (they are all skipped: the unit does not matter).
+    """
+    speeds, measured = [], False
     for row, cells in runs:
         value = parse_number(cells[distance], where=location(table.name, row, table.header[distance]))
         seconds, _ = _cell(table, row, cells, times)
+        measured = measured or bool(value)
         if value and seconds:
             speeds.append(value / seconds)
+    if not measured:
+        return None
     if not speeds:
         raise InputError(f"{table.name}: one Distance column and no times: cannot tell km from metres")
     # Runs move at 1-7 m/s; read as km per second that would be 0.001-0.007: a thousandfold apart.
@@ -168,7 +183,7 @@ def read_strava(data: bytes, name: str, *, today: dt.date) -> Batch:
     ------
     InputError
         A missing column, an unreadable date or number, the two distance columns disagreeing, or an
-        implausible value (named by row and column).
+        implausible value (named by row and column). Runs without a distance are skipped, not errors.
     """
     table = read_table(data, name)
     date_col = table.require("date", *_DATE)
@@ -194,20 +209,19 @@ def read_strava(data: bytes, name: str, *, today: dt.date) -> Batch:
 
     km_per_unit = 0.001
     if len(distances) == 1 and not old and runs:
-        km_per_unit = _lone_distance_km_per_unit(table, distances[0], elapsed or moving, runs)
-        unit = "metres" if km_per_unit == 0.001 else "km"
-        batch.notes.append(f"{name}: one Distance column, read as {unit} (told from distance against time)")
+        inferred = _lone_distance_km_per_unit(table, distances[0], elapsed or moving, runs)
+        if inferred is not None:
+            km_per_unit = inferred
+            unit = "metres" if km_per_unit == 0.001 else "km"
+            batch.notes.append(
+                f"{name}: one Distance column, read as {unit} (told from distance against time)"
+            )
     metres_col = distances[-1]
     display_col = distances[0] if len(distances) > 1 else None
     fell_back = 0
+    without_distance: list[int] = []
     for row, cells in runs:
         where = location(name, row)
-        start = parse_strava_date(cells[date_col])
-        if start is None:
-            raise InputError(
-                f"{location(name, row, table.header[date_col])}: cannot read the date {cells[date_col]!r} "
-                f"(known forms: {_DATE_FORMS})"
-            )
         value = parse_number(cells[metres_col], where=location(name, row, table.header[metres_col]))
         km = None if value is None else value * km_per_unit
         distance_name = table.header[metres_col]
@@ -222,6 +236,16 @@ def read_strava(data: bytes, name: str, *, today: dt.date) -> Batch:
                     f"{location(name, row, table.header[metres_col])}: the two Distance columns disagree "
                     f"({shown:g} and {value:g}; the second should be about 1000 x the first, in metres)"
                 )
+        if lacks_distance(km):
+            without_distance.append(row)
+            batch.without_distance.append(where)
+            continue
+        start = parse_strava_date(cells[date_col])
+        if start is None:
+            raise InputError(
+                f"{location(name, row, table.header[date_col])}: cannot read the date {cells[date_col]!r} "
+                f"(known forms: {_DATE_FORMS})"
+            )
         moving_s, moving_name = _cell(table, row, cells, moving)
         elapsed_s, elapsed_name = _cell(table, row, cells, elapsed)
         seconds, time_name = moving_s, moving_name
@@ -249,11 +273,13 @@ def read_strava(data: bytes, name: str, *, today: dt.date) -> Batch:
             "rpe": rpe_name,
         }
         batch.sessions.append(check_session(session, where=where, today=today, columns=columns))
-    if runs:
+    if without_distance:
+        batch.notes.append(without_distance_note(name, without_distance))
+    if batch.sessions:
         batch.notes.append(
             f"{name}: Strava gives start times in UTC; they are kept in UTC (no time zone guessed)"
         )
-    if runs and not moving:
+    if batch.sessions and not moving:
         batch.notes.append(f"{name}: no moving time in this export; durations are elapsed times")
     elif fell_back:
         batch.notes.append(f"{name}: {fell_back} run(s) without a moving time; their elapsed time is used")

@@ -7,6 +7,11 @@ facts the user must be told. :func:`session_frame` turns sessions into the table
 
 Error messages name the place: ``activities.csv row 14, column 'Distance': ...`` for tables (rows are
 numbered as a spreadsheet shows them, the header being row 1) and ``run.fit: ...`` for device files.
+
+Exports and device files hold runs without a distance (0 or missing: manual entries, GPS switched
+off, a treadmill without a foot pod). Their readers skip such runs (:func:`lacks_distance`) and
+record them in :attr:`Batch.without_distance`: one such row would otherwise stop the whole read with
+an error. In calfrisk's own CSV, written by hand, a distance of 0 or none stays an error.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ __all__ = [
     "Batch",
     "Session",
     "check_session",
+    "lacks_distance",
     "location",
     "session_frame",
+    "without_distance_note",
 ]
 
 #: A pace faster than this (min/km) is a unit or data error, not a run (the men's mile record is 2:23).
@@ -97,7 +104,11 @@ class Batch:
         Facts the user must be told (what was assumed).
     flags : set of str
         Facts shared by many files, summarised once across inputs: ``'utc'`` (start times kept in
-        UTC), ``'no_sport'`` (no sport recorded, read as a run).
+        UTC), ``'no_sport'`` (no sport recorded, read as a run), ``'no_distance'`` (a run without
+        a distance skipped).
+    without_distance : list of str
+        Where each running activity without a distance was found (``'activities.csv row 14'``,
+        ``'run.fit'``); skipped, not in ``sessions``.
     """
 
     name: str
@@ -106,12 +117,29 @@ class Batch:
     skipped: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
+    without_distance: list[str] = field(default_factory=list)
 
 
 def location(name: str, row: int | None = None, column: str | None = None) -> str:
     """``name``, ``name row 14`` or ``name row 14, column 'Distance'``: where a problem is."""
     where = name if row is None else f"{name} row {row}"
     return where if column is None else f"{where}, column '{column}'"
+
+
+def lacks_distance(km: float | None) -> bool:
+    """Whether a run's distance is missing (None or NaN) or exactly 0; negative is not (an error)."""
+    return km is None or math.isnan(km) or km == 0
+
+
+def without_distance_note(name: str, rows: list[int], limit: int = 10) -> str:
+    """The note on a table's runs without a distance, listing the first ``limit`` rows.
+
+    E.g. ``'activities.csv: 2 run(s) without a distance skipped (rows 14, 30)'``.
+    """
+    listed = ", ".join(str(r) for r in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    label = "row" if len(rows) == 1 else "rows"
+    return f"{name}: {len(rows)} run(s) without a distance skipped ({label} {listed}{more})"
 
 
 def _fail(where: str, columns: tuple[str | None, ...], message: str) -> InputError:
