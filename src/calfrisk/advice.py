@@ -21,29 +21,43 @@ DISCLAIMER = (
 Row = Mapping[str, float]
 
 
+def _typical(ctx: Mapping[str, object], feature: str, fmt: str = ".0f") -> str:
+    """ ", the training cohort's median: X" when the context has it (``typical``), else ""."""
+    typical = ctx.get("typical") or {}
+    return f"; the cohort's median is {typical[feature]:{fmt}}" if feature in typical else ""
+
+
 def _load(row: Row, ctx: Mapping[str, object]) -> str:
     weekly = row["km_28d"] / 4.0
     acwr = row["acwr_ewma"]
-    if acwr < 0.8 and row["km_7d"] < weekly:
-        return (
-            f"the last 7 days ({row['km_7d']:.0f} km) are well below your 4-week weekly average "
-            f"({weekly:.0f} km), acute:chronic ratio {acwr:.2f}: after a break, build back over several "
-            "weeks rather than resuming at full volume"
-        )
-    above = (row["km_7d"] / weekly - 1.0) * 100.0 if weekly > 0 else float("nan")
     change = row["week_change"] * 100.0
+    above = (row["km_7d"] / weekly - 1.0) * 100.0 if weekly > 0 else float("inf")
+    if above > 10.0:
+        return (
+            f"this week is {above:+.0f} % against your 4-week weekly average ({row['km_7d']:.0f} vs "
+            f"{weekly:.0f} km; {change:+.0f} % on the week before), acute:chronic ratio {acwr:.2f}: keep "
+            "weekly increases near 10 % and the ratio under 1.3 (Gabbett 2016; jumps over 30 % raised "
+            "injury rates, Nielsen 2014)"
+        )
+    if above < -10.0:
+        return (
+            f"this week ({row['km_7d']:.0f} km) is {-above:.0f} % below your 4-week weekly average "
+            f"({weekly:.0f} km), acute:chronic ratio {acwr:.2f}: the load of the weeks before still counts, "
+            "and a drop is often followed by a jump; build back over several weeks, increases near 10 %"
+        )
     return (
-        f"this week is {above:+.0f} % against your 4-week weekly average ({row['km_7d']:.0f} vs "
-        f"{weekly:.0f} km; {change:+.0f} % on the week before), acute:chronic ratio {acwr:.2f}: keep "
-        "weekly increases near 10 % and the ratio under 1.3 (Gabbett 2016; jumps over 30 % raised "
-        "injury rates, Nielsen 2014)"
+        f"your weekly km are steady ({row['km_7d']:.0f} km against a 4-week average of {weekly:.0f}), but "
+        f"the pattern reads as risky (longest run {row['long_run_ratio']:.1f}x a weekly mean, monotony "
+        f"{row['monotony_7d']:.1f}, {row['days_since_rest']:.0f} days since a rest day): vary the days and "
+        "keep a rest day each week"
     )
 
 
 def _hills(row: Row, ctx: Mapping[str, object]) -> str:
     return (
-        f"{row['climb_m_7d']:.0f} m of climbing in 7 days ({row['climb_m_per_km_7d']:.0f} m per km): hill "
-        "repeats and uphill sprints are where calf strains often happen; add climbing gradually"
+        f"{row['climb_m_7d']:.0f} m of climbing in 7 days ({row['climb_m_per_km_7d']:.0f} m per km"
+        f"{_typical(ctx, 'climb_m_per_km_7d')}): hill repeats and uphill sprints are where calf strains "
+        "often happen; add climbing gradually"
     )
 
 
@@ -96,14 +110,16 @@ def _sex(row: Row, ctx: Mapping[str, object]) -> str:
 
 def _glute(row: Row, ctx: Mapping[str, object]) -> str:
     return (
-        f"glute test {row['glute_test_score']:.0f} single-leg bridges: weak glutes shift load onto the "
+        f"glute test {row['glute_test_score']:.0f} single-leg bridges{_typical(ctx, 'glute_test_score')}: "
+        "weak glutes shift load onto the "
         "calves; hip and glute strengthening 2-3 times a week (evidence weak, mostly cross-sectional)"
     )
 
 
 def _calf(row: Row, ctx: Mapping[str, object]) -> str:
     return (
-        f"calf test {row['calf_test_score']:.0f} single-leg heel raises: a stronger calf is protective; "
+        f"calf test {row['calf_test_score']:.0f} single-leg heel raises{_typical(ctx, 'calf_test_score')}: "
+        "a stronger calf is protective; "
         "eccentric calf work (heel drops, bent- and straight-knee raises) 2-3 times a week"
     )
 
@@ -140,7 +156,7 @@ def advise(factor: str, row: Row, context: Mapping[str, object] | None = None) -
         The day's features (:class:`calfrisk.features.LoadFeatures` names).
     context : mapping, optional
         Facts beyond the features: ``shoe`` and ``shoe_km``, the name and km of the most-worn shoe
-        run in over the last 7 days.
+        run in over the last 7 days; ``typical``, the training cohort's median of each feature.
 
     Examples
     --------

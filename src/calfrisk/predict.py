@@ -296,7 +296,9 @@ def forecast(
             "acwr": X["acwr_ewma"].to_numpy()[chosen],
         }
     )
-    drivers = _drivers(model[-1], X[chosen], panel[chosen], log, shoe_start, shoe_names, assumed, notes)
+    drivers = _drivers(
+        model[-1], X[chosen], panel[chosen], log, shoe_start, shoe_names, assumed, notes, medians
+    )
     timeline = pd.DataFrame(
         {
             "date": panel["date"],
@@ -332,6 +334,7 @@ def _drivers(
     shoe_names: dict[int, str],
     assumed: set[str],
     notes: list[str],
+    typical: dict[str, float],
 ) -> pd.DataFrame:
     columns = ["date", "rank", "factor", "contribution", "odds_ratio", "advice"]
     try:
@@ -345,7 +348,7 @@ def _drivers(
         day = factors.iloc[i].sort_values(ascending=False)
         day = day[day > np.log(MIN_ODDS_RATIO)].head(TOP_DRIVERS)
         features = X.iloc[i]
-        context = _worn_shoe(log, shoe_start, shoe_names, date)
+        context = {**_worn_shoe(log, shoe_start, shoe_names, date), "typical": typical}
         for rank, (factor, value) in enumerate(day.items(), start=1):
             advice = advise(factor, features, context)
             rows.append((date, rank, factor, float(value), float(np.exp(value)), advice))

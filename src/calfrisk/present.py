@@ -78,9 +78,11 @@ def forecast_csv(forecast: Forecast) -> str:
 def print_forecast(forecast: Forecast, skipped: dict[str, int]) -> None:
     """Terminal report: the days' risk, the drivers of the last day, notes and the disclaimer."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    # No automatic highlighting: it would colour numbers at random inside the advice.
+    console = Console(highlight=False)
     days = forecast.days
     horizon = int(days["horizon_days"].iloc[0])
     table = Table(title=f"Risk of a calf strain within {horizon} days", title_justify="left")
@@ -106,10 +108,10 @@ def print_forecast(forecast: Forecast, skipped: dict[str, int]) -> None:
     else:
         console.print(f"[bold]What drives the risk on {when}[/] (odds against an average training day):")
         for d in drivers.itertuples(index=False):
-            console.print(f"  {d.rank}. [bold]{d.factor}[/] x{d.odds_ratio:.2f}: {d.advice}")
+            console.print(f"  {d.rank}. [bold]{d.factor}[/] x{d.odds_ratio:.2f}: {escape(d.advice)}")
     if skipped:
         listed = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
-        console.print(f"[dim]Skipped (not running): {listed}[/]")
+        console.print(f"[dim]Skipped (not running): {escape(listed)}[/]")
     for note in forecast.notes:
-        console.print(f"[dim]Note: {note}[/]")
+        console.print(f"[dim]Note: {escape(note)}[/]")
     console.print(f"[italic]{DISCLAIMER}[/]")
