@@ -106,7 +106,18 @@ def test_run_is_tracked_with_params_metrics_plots_and_champion(trained) -> None:
     assert run["params.data.horizon_days"] == "7"
     assert 0.5 < run["metrics.gbm.roc_auc"] < 1
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run["run_id"])}
-    assert {"roc.png", "precision_recall.png", "calibration.png", "metrics.json"} <= artifacts
+    assert {
+        "roc.png",
+        "precision_recall.png",
+        "calibration.png",
+        "metrics.json",
+        "predictions.parquet",
+    } <= artifacts
+    from calfrisk.tracking import run_predictions
+
+    predictions = run_predictions(run["run_id"])
+    assert {"athlete_id", "date", "label", "gbm", "oracle"} <= set(predictions.columns)
+    assert predictions["athlete_id"].nunique() == 30
     version = mlflow.MlflowClient().get_model_version_by_alias("calfrisk", "champion")
     model = mlflow.pyfunc.load_model("models:/calfrisk@champion")
     assert int(version.version) == 1 and model is not None

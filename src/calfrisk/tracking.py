@@ -7,6 +7,7 @@ The default store is SQLite in the working directory (``sqlite:///mlflow.db``);
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,9 +18,18 @@ import pandas as pd
 from calfrisk.persist import TRUSTED_TYPES, export_copy
 from calfrisk.train import TrainResult
 
-__all__ = ["DEFAULT_TRACKING_URI", "compare_runs", "fetch_model_dir", "log_training", "tracking_uri"]
+__all__ = [
+    "DEFAULT_TRACKING_URI",
+    "compare_runs",
+    "fetch_model_dir",
+    "log_training",
+    "run_predictions",
+    "tracking_uri",
+]
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+#: The artifact holding a run's test predictions.
+PREDICTIONS_FILE = "predictions.parquet"
 #: Columns of ``calfrisk compare``, by metric key of a model.
 COMPARE_METRICS = ("roc_auc", "average_precision", "brier", "ece", "roc_auc_fraction_of_oracle")
 
@@ -122,6 +132,11 @@ def log_training(
         ):
             mlflow.log_figure(fig, name)
         mlflow.log_dict(result.metrics, "metrics.json")
+        with tempfile.TemporaryDirectory() as tmp:
+            # The test athlete-days' labels and every model's risk: curves can be redrawn from the run.
+            path = Path(tmp) / PREDICTIONS_FILE
+            result.predictions.to_parquet(path, index=False)
+            mlflow.log_artifact(str(path))
         if "gbm" in result.pipelines:
             pipeline = export_copy(result.pipelines["gbm"])
             with warnings.catch_warnings():
@@ -194,6 +209,16 @@ def fetch_model_dir(uri: str) -> Path:
     if not found:
         raise InputError(f"--model {uri}: not a calfrisk predictor (log one with `calfrisk train`)")
     return found[0].parent
+
+
+def run_predictions(run_id: str) -> pd.DataFrame:
+    """A tracked run's test predictions: ``athlete_id``, ``date``, ``label``, one column per model."""
+    mlflow = _mlflow()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path=PREDICTIONS_FILE, dst_path=tmp
+        )
+        return pd.read_parquet(path)
 
 
 def compare_runs(experiment: str, sort: str = "roc_auc") -> pd.DataFrame:

@@ -33,7 +33,14 @@ from calfrisk.model import build_model
 from calfrisk.panel import PROFILE_COLUMNS, daily_panel
 from calfrisk.schema import TABLES, InputError
 
-__all__ = ["TrainResult", "cohort_features", "load_cohort", "model_metadata", "train_models"]
+__all__ = [
+    "TrainResult",
+    "cohort_features",
+    "learning_curve",
+    "load_cohort",
+    "model_metadata",
+    "train_models",
+]
 
 #: Latent columns of the athletes table that replace the test scores in ``<model>_latent``.
 LATENT_SWAP = {"glute_test_score": "latent_glute_strength", "calf_test_score": "latent_calf_strength"}
@@ -94,6 +101,7 @@ class TrainResult:
     pipelines: dict[str, Pipeline]
     timings: dict[str, float] = field(default_factory=dict)
     reference: dict[str, object] = field(default_factory=dict)  # the training days, for predict
+    test_features: pd.DataFrame | None = None  # features of the test athlete-days, rows as predictions
 
 
 def cohort_features(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, LoadFeatures]:
@@ -119,6 +127,7 @@ def train_models(
     cohort: CohortConfig | None = None,
     models: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    train_fraction: float = 1.0,
 ) -> TrainResult:
     """Fit every configured model on the training athletes and score it on the held-out ones.
 
@@ -134,6 +143,10 @@ def train_models(
         Train only these of the configured models.
     progress : callable, optional
         Called with the name of each step as it starts.
+    train_fraction : float, default=1.0
+        Share of the training athletes to fit on (a nested, seeded subset: a smaller fraction's
+        athletes are among a larger one's). The test athletes stay the same, which makes a
+        learning curve (:func:`learning_curve`).
 
     Returns
     -------
@@ -167,6 +180,13 @@ def train_models(
     if y.sum() == 0:
         raise InputError("training data: no strain onset among the eligible days; nothing to learn")
     train, test = held_out_athletes(athlete, cfg.data.test_fraction, cfg.data.seed)
+    if not 0.0 < train_fraction <= 1.0:
+        raise InputError(f"train_fraction: {train_fraction} is not in (0, 1]")
+    if train_fraction < 1.0:
+        pool = np.unique(athlete[train])
+        order = np.random.default_rng(cfg.data.seed).permutation(pool)
+        kept = order[: max(cfg.data.n_folds, round(train_fraction * len(pool)))]
+        train = train[np.isin(athlete[train], kept)]
     folds = athlete_folds(athlete[train], cfg.data.n_folds)
     timings["features_s"] = time.perf_counter() - clock
 
@@ -241,6 +261,7 @@ def train_models(
     metrics.update(
         n_test_athletes=len(np.unique(athlete[test])),
         n_train_athletes=len(np.unique(athlete[train])),
+        n_train_rows=len(train),
         n_test_rows=len(test),
         positive_rate=float(y.mean()),
         horizon_days=cfg.data.horizon_days,
@@ -254,7 +275,8 @@ def train_models(
     }
     timings["total_s"] = time.perf_counter() - clock
     reliability = {c: reliability_table(yt, p, cfg.evaluation.ece_bins) for c, p in scored.items()}
-    return TrainResult(metrics, predictions, boot, reliability, pipelines, timings, reference)
+    test_features = X.iloc[test].reset_index(drop=True)
+    return TrainResult(metrics, predictions, boot, reliability, pipelines, timings, reference, test_features)
 
 
 def model_metadata(
@@ -272,3 +294,54 @@ def model_metadata(
         "enrichment": cohort.injury.enrichment if cohort is not None else 1.0,
         "data": str(data_dir),
     }
+
+
+def learning_curve(
+    tables: dict[str, pd.DataFrame],
+    cfg: TrainConfig,
+    *,
+    fractions: tuple[float, ...] = (0.25, 0.5, 1.0),
+    models: list[str] | None = None,
+    oracle_auc: float | None = None,
+) -> pd.DataFrame:
+    """Each model's test ROC AUC when trained on growing, nested shares of the training athletes.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        The cohort's tables.
+    cfg : TrainConfig
+        As for :func:`train_models`; the test athletes are the same at every size.
+    fractions : tuple of float
+        Shares of the training athletes.
+    models : list of str, optional
+        Models to fit (default: all configured, without the latent variants).
+    oracle_auc : float, optional
+        The oracle's ROC AUC on the same test athletes (from a full run), to express each AUC
+        as a fraction of it.
+
+    Returns
+    -------
+    DataFrame
+        ``fraction``, ``n_train_athletes``, ``n_train_rows``, ``model``, ``roc_auc``, ``ci_low``,
+        ``ci_high``, and ``fraction_of_oracle`` when ``oracle_auc`` is given.
+    """
+    cfg = cfg.model_copy(update={"latent": []})
+    rows = []
+    for fraction in fractions:
+        result = train_models(tables, cfg, models=models, train_fraction=fraction)
+        for model, entry in result.metrics["models"].items():
+            low, high = entry["ci"]["roc_auc"]
+            row = {
+                "fraction": fraction,
+                "n_train_athletes": result.metrics["n_train_athletes"],
+                "n_train_rows": result.metrics["n_train_rows"],
+                "model": model,
+                "roc_auc": entry["roc_auc"],
+                "ci_low": low,
+                "ci_high": high,
+            }
+            if oracle_auc is not None:
+                row["fraction_of_oracle"] = entry["roc_auc"] / oracle_auc
+            rows.append(row)
+    return pd.DataFrame(rows)
