@@ -56,7 +56,7 @@ def test_shoe_advice_names_the_shoe_and_its_km_and_rotation() -> None:
 
 def test_profile_advice_compares_with_the_cohort_when_known() -> None:
     text = advise("glute_strength", DAY, {"typical": {"glute_test_score": 22.0}})
-    assert "glute test 12 single-leg bridges; the cohort's median is 22" in text
+    assert "glute test 12 single-leg bridges, the cohort's median 22" in text
     assert "recent" not in advise("strain_history", {**DAY, "days_since_return": 400.0})
     assert "40 days ago" in advise("strain_history", DAY)
 

@@ -50,3 +50,21 @@ def test_example_runner_regenerates_identically_and_the_readme_documents_its_for
     for column in OWN_CSV_COLUMNS:
         assert f"| `{column}` |" in readme, column
     assert "calfrisk predict" in readme and "not a diagnosis" in readme
+
+
+def test_notebooks_are_committed_without_outputs_and_linked_from_the_readme() -> None:
+    import json
+
+    readme = (ROOT / "README.md").read_text()
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert [n.stem for n in notebooks] == [
+        "01_feature_importance",
+        "02_model_comparison",
+        "03_runner_walkthrough",
+    ]
+    for path in notebooks:
+        cells = json.loads(path.read_text())["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+        assert f"notebooks/{path.name}" in readme, path.name

@@ -24,7 +24,7 @@ Row = Mapping[str, float]
 def _typical(ctx: Mapping[str, object], feature: str, fmt: str = ".0f") -> str:
     """ ", the training cohort's median: X" when the context has it (``typical``), else ""."""
     typical = ctx.get("typical") or {}
-    return f"; the cohort's median is {typical[feature]:{fmt}}" if feature in typical else ""
+    return f", the cohort's median {typical[feature]:{fmt}}" if feature in typical else ""
 
 
 def _load(row: Row, ctx: Mapping[str, object]) -> str:
@@ -55,9 +55,9 @@ def _load(row: Row, ctx: Mapping[str, object]) -> str:
 
 def _hills(row: Row, ctx: Mapping[str, object]) -> str:
     return (
-        f"{row['climb_m_7d']:.0f} m of climbing in 7 days ({row['climb_m_per_km_7d']:.0f} m per km"
-        f"{_typical(ctx, 'climb_m_per_km_7d')}): hill repeats and uphill sprints are where calf strains "
-        "often happen; add climbing gradually"
+        f"{row['climb_m_7d']:.0f} m of climbing in 7 days{_typical(ctx, 'climb_m_7d')} "
+        f"({row['climb_m_per_km_7d']:.0f} m per km{_typical(ctx, 'climb_m_per_km_7d')}): hill repeats and "
+        "uphill sprints are where calf strains often happen; add climbing gradually"
     )
 
 

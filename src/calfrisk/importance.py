@@ -172,6 +172,7 @@ def compare_effects(
     n_repeats: int = 5,
     random_state: int = 0,
     noise_floor: float = 0.05,
+    permutation: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per risk factor: the model's importance and effect size beside the simulator's true effect.
 
@@ -189,6 +190,8 @@ def compare_effects(
         For :func:`grouped_permutation_importance`.
     noise_floor : float, default=0.05
         Spread of the model's contribution (log-odds) below which it counts as adding nothing.
+    permutation : DataFrame, optional
+        :func:`grouped_permutation_importance` of the same rows, if already computed.
 
     Returns
     -------
@@ -200,9 +203,11 @@ def compare_effects(
     true_spread, exposure = true_factor_spread(truth, days, horizon=horizon)
     contribution = factor_contributions(contributions(classifier, X))
     model_spread = contribution.std(ddof=0)
-    permutation = grouped_permutation_importance(
-        classifier, X, y, n_repeats=n_repeats, random_state=random_state
-    ).set_index("group")["importance"]
+    if permutation is None:
+        permutation = grouped_permutation_importance(
+            classifier, X, y, n_repeats=n_repeats, random_state=random_state
+        )
+    drop = permutation.set_index("group")["importance"]
     rows = []
     for factor in TRUTH_FACTORS:
         true, model = float(true_spread[factor]), float(model_spread[factor])
@@ -226,7 +231,7 @@ def compare_effects(
                 "model_spread": model,
                 "ratio": model / true if true > 0 else float("nan"),
                 "correlation": corr,
-                "permutation_auc_drop": float(permutation[factor]),
+                "permutation_auc_drop": float(drop[factor]),
                 "verdict": verdict,
             }
         )

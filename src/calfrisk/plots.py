@@ -11,12 +11,11 @@ __all__ = ["calibration_figure", "pr_figure", "risk_timeline_figure", "roc_figur
 
 
 def _axes(title: str, xlabel: str, ylabel: str):
-    import matplotlib
+    # A bare Figure (no pyplot): no GUI backend needed, nothing left open, and a notebook shows it.
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig = Figure(figsize=(6, 5), layout="constrained")
+    ax = fig.subplots()
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     return fig, ax
 
@@ -73,12 +72,10 @@ def risk_timeline_figure(timeline: pd.DataFrame, *, average: float | None = None
     horizon_days : int, default=7
         The risk's horizon, for the axis label.
     """
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (load, ratio, risk) = plt.subplots(3, 1, figsize=(9, 7), sharex=True, constrained_layout=True)
+    fig = Figure(figsize=(9, 7), layout="constrained")
+    load, ratio, risk = fig.subplots(3, 1, sharex=True)
     dates = pd.to_datetime(timeline["date"])
     load.bar(dates, timeline["km"], width=1.0, color="tab:blue")
     load.set(ylabel="distance (km per day)", title="Daily load, acute:chronic ratio and calf-strain risk")
