@@ -207,3 +207,14 @@ def test_tcx_other_sports_are_skipped(tmp_path: Path) -> None:
 def test_bad_tcx_is_reported_by_name(tmp_path: Path, edit: object, expected: str) -> None:
     path = write(tmp_path / "bad.tcx", edit(tcx_text(RUN)))  # type: ignore[operator]
     assert error_of(lambda: read(path)).startswith(f"{path}: {expected}")
+
+
+def test_climbing_summed_from_track_altitudes_is_flagged_but_a_device_total_is_not(tmp_path: Path) -> None:
+    from calfrisk.readers import read_logs
+
+    run = Run(dt.datetime(2025, 5, 3, 7, 0), 10.0, 55.0, elevation_gain_m=120.0)
+    hilly = [100.0 + 30.0 * (i % 2) for i in range(12)]
+    track = read_logs([write_gpx(tmp_path / "gpx" / "run.gpx", run, altitudes=hilly)])
+    assert any("summed from their recorded altitudes" in note for note in track.notes)
+    device = read_logs([write_fit(tmp_path / "fit" / "run.fit", run)])
+    assert not any("recorded altitudes" in note for note in device.notes)

@@ -97,6 +97,12 @@ def _flag_notes(batches: list[Batch]) -> list[str]:
     for flag, text in (
         ("utc", "give no local time: their start times are kept in UTC (no time zone guessed)"),
         ("no_sport", "record no sport: read as runs"),
+        # GPS altitude drifts by tens of metres within minutes; the dead band removes jitter only.
+        (
+            "track_altitude",
+            "give no climbing total: it is summed from their recorded altitudes, which GPS drift can "
+            "inflate (a flat run may read as hilly): read the hills driver with care",
+        ),
     ):
         names = [b.name for b in batches if flag in b.flags]
         if names:

@@ -61,6 +61,7 @@ class _Activity:
     duration_s: float | None
     ascent_m: float | None
     offset: dt.timedelta | None = None
+    ascent_from_track: bool = False  # summed from recorded altitudes, not the device's own total
 
 
 def _utc(moment: dt.datetime) -> tuple[dt.datetime, dt.timedelta | None]:
@@ -91,6 +92,8 @@ def _batch(name: str, activities: list[_Activity], today: dt.date) -> Batch:
             continue
         if activity.sport is None:
             batch.flags.add("no_sport")
+        if activity.ascent_from_track and activity.ascent_m:
+            batch.flags.add("track_altitude")
         offset = activity.offset
         if offset is None:
             batch.flags.add("utc")
@@ -253,6 +256,7 @@ def read_fit(data: bytes, name: str, *, today: dt.date) -> Batch:
     starts = sorted({a.start_utc for a in found})
     for activity in found:
         if activity.ascent_m is None:
+            activity.ascent_from_track = True
             if len(found) == 1:
                 activity.ascent_m = _fit_gain(messages["record"])
             else:
@@ -305,6 +309,7 @@ def read_gpx(data: bytes, name: str, *, today: dt.date) -> Batch:
         distance_m=gpx.length_2d(),
         duration_s=seconds,
         ascent_m=elevation_gain(p.elevation for p in gpx.walk(only_points=True)),
+        ascent_from_track=True,
         offset=offset,
     )
     return _batch(name, [activity], today)
@@ -359,6 +364,7 @@ def read_tcx(data: bytes, name: str, *, today: dt.date) -> Batch:
         distance_m=metres or None,
         duration_s=seconds if seconds else exercise.duration,
         ascent_m=elevation_gain(tp.elevation for tp in exercise.trackpoints),
+        ascent_from_track=True,
         offset=offset,
     )
     return _batch(name, [activity], today)
