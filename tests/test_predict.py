@@ -203,9 +203,10 @@ def test_the_default_model_follows_the_evidence_direction_of_each_constrained_ef
     directions = load_train_config().models["gbm"].params["monotonic_cst"]
     medians = pd.Series(meta["feature_medians"])
     grid = np.linspace(0.0, 1.0, 41)
+    span = {"age": 90.0, "shoes_28d": 4.0, "days_since_return": 365.0}
     for feature, sign in directions.items():
         rows = pd.DataFrame([medians] * len(grid)).reset_index(drop=True)
-        rows[feature] = grid * {"age": 90.0, "shoes_28d": 4.0, "days_since_return": 365.0}.get(feature, 1500.0)
+        rows[feature] = grid * span.get(feature, 1500.0)
         values = contributions(model[-1], rows[model[-1].feature_names_in_]).values[feature].to_numpy()
         steps = np.diff(values) * sign
         assert (steps >= -1e-12).all(), feature

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import shutil
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, run_cli
+from tests.fixtures_logs import Run, fit_bytes, write_garmin_csv, write_strava_csv
 
 LOG = ROOT / "examples" / "runner_log.csv"
 PROFILE = ROOT / "examples" / "runner_profile.yaml"
@@ -92,6 +94,25 @@ BAD_LOGS = {
         "log.csv",
         lambda p: _write(p, "date,distance_km,duration_min\n2099-05-01,5,30\n"),
         "after today",
+    ),
+    "only-rides": (
+        "activities.csv",
+        lambda p: write_strava_csv(p, [Run(dt.datetime(2025, 5, 1, 7), 40.0, 90.0, sport="Ride")] * 2),
+        "no running sessions; skipped 2 other activities (2 Ride)",
+    ),
+    "truncated-fit": (
+        "run.fit",
+        lambda p: p.write_bytes(fit_bytes(Run(dt.datetime(2025, 5, 1, 7), 10.0, 50.0))[:-40]),
+        "run.fit",
+    ),
+    "garmin-units-unknown": (
+        "Activities.csv",
+        lambda p: write_garmin_csv(
+            p,
+            [Run(dt.datetime(2025, 5, 1, 7), 10.0, 50.0)],
+            columns=["Activity Type", "Date", "Title", "Distance", "Time", "Elev Gain"],
+        ),
+        "--units",
     ),
     "corrupt-gzip": ("run.gpx.gz", lambda p: p.write_bytes(gzip.compress(b"<gpx></gpx>")[:12]), "run.gpx.gz"),
 }
