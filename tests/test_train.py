@@ -280,3 +280,66 @@ def test_predict_takes_an_mlflow_model_uri(trained, capsys) -> None:
     assert json.loads(out)[0]["date"] == pd.read_csv(log)["date"].iloc[-1]
     code, _out, err = run_cli(["predict", log, "--model", "models:/calfrisk@nosuchalias"], capsys)
     assert code == 2 and err.count("\n") == 1 and "models:/calfrisk@nosuchalias" in err
+
+
+def test_mlflow_models_serve_answers_with_risk_and_drivers(trained, tmp_path) -> None:
+    """The real server: `mlflow models serve` on the registered predictor, one POST /invocations."""
+    import os
+    import socket
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    _root, uri = trained
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mlflow_cli = Path(sys.executable).parent / "mlflow"
+    command = [
+        str(mlflow_cli),
+        "models",
+        "serve",
+        "-m",
+        "models:/calfrisk@champion",
+        "--env-manager",
+        "local",
+    ]
+    # As in an activated environment: mlflow starts the server as `uvicorn` from PATH.
+    path = os.pathsep.join([str(mlflow_cli.parent), os.environ.get("PATH", "")])
+    env = {**os.environ, "PATH": path, "MLFLOW_TRACKING_URI": uri, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    log_file = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log_file, stderr=log_file
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/ping", timeout=2) as ping:
+                    if ping.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    tail = (tmp_path / "serve.log").read_text()[-2000:]
+                    raise AssertionError(f"mlflow models serve did not come up:\n{tail}") from None
+                time.sleep(0.5)
+        log = pd.read_csv(ROOT / "examples" / "runner_log.csv")
+        body = json.dumps(
+            {
+                "dataframe_split": {"columns": list(log.columns), "data": log.astype(object).values.tolist()},
+                "params": {"age": 52.0, "date": "2025-10-14"},
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{base}/invocations", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            days = json.loads(answer.read())["predictions"]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log_file.close()
+    assert [d["date"] for d in days] == ["2025-10-14"]
+    assert 0 < days[0]["risk"] < 1 and days[0]["band"] in {"low", "elevated", "high"}
+    assert all({"factor", "contribution", "advice"} <= set(d) for d in days[0]["drivers"])
