@@ -210,3 +210,18 @@ def test_the_default_model_follows_the_evidence_direction_of_each_constrained_ef
         values = contributions(model[-1], rows[model[-1].feature_names_in_]).values[feature].to_numpy()
         steps = np.diff(values) * sign
         assert (steps >= -1e-12).all(), feature
+
+
+def test_a_model_from_another_calfrisk_version_is_refused_in_one_line(example, loaded) -> None:
+    import copy
+
+    sessions, profile = example
+    model, meta = loaded
+    old = copy.deepcopy(meta)
+    del old["feature_medians"]["warmup_habit"]
+    with pytest.raises(InputError, match=r"another version of calfrisk.*warmup_habit.*retrain"):
+        forecast(sessions, model, old, profile, today=TODAY)
+    other = copy.deepcopy(model)
+    other[-1].feature_names_in_ = other[-1].feature_names_in_[:-2]
+    with pytest.raises(InputError, match="another version of calfrisk"):
+        forecast(sessions, other, meta, profile, today=TODAY)

@@ -84,6 +84,24 @@ class Forecast:
     notes: list[str] = field(default_factory=list)
 
 
+def _check_model(model: object, metadata: dict) -> None:
+    """Refuse a model whose features or metadata this version of calfrisk does not produce."""
+    try:
+        computed = [str(f) for f in model[0].get_feature_names_out()]
+        expected = [str(f) for f in getattr(model[-1], "feature_names_in_", computed)]
+    except (TypeError, AttributeError, IndexError):
+        raise InputError("model: not a calfrisk pipeline (features, then a classifier)") from None
+    keys = ("horizon_days", "min_history_days", "positive_rate", "feature_medians")
+    missing = [k for k in keys if k not in metadata]
+    missing += [f for f in computed if f not in metadata.get("feature_medians", {})]
+    if expected != computed or missing:
+        differ = sorted(set(expected) ^ set(computed)) or missing
+        raise InputError(
+            f"model: made by another version of calfrisk (features or metadata differ: "
+            f"{', '.join(differ[:5])}); retrain it with `calfrisk train`"
+        )
+
+
 def _infer_session_types(sessions: pd.DataFrame, notes: list[str]) -> pd.Series:
     """Session types, with those a log does not record inferred from pace (past sessions only)."""
     types = sessions["session_type"].astype("string")
@@ -130,11 +148,15 @@ def _shoe_ids(
         }
     )
     if order:
-        missing = sorted(set(order) - set(profile.shoe_km))
+        # A shoe first worn in the log's first 4 weeks was probably owned before it began; one
+        # first worn later was probably new, and starting it at 0 km is no assumption worth a note.
+        first_use = pd.Series(pd.to_datetime(sessions["date"]).to_numpy()).groupby(names.to_numpy()).min()
+        early = first_use[first_use <= pd.to_datetime(sessions["date"]).min() + pd.Timedelta(days=28)]
+        missing = sorted(set(early.index) - set(profile.shoe_km))
         if missing:
             notes.append(
-                f"no km before the log given for {', '.join(repr(s) for s in missing)}: counted from 0 "
-                "(use --shoe-km NAME=KM)"
+                f"no km before the log given for {', '.join(repr(s) for s in missing)}, worn from its "
+                "first weeks: counted from 0 (use --shoe-km NAME=KM)"
             )
         if names.isna().any():
             notes.append(f"{int(names.isna().sum())} session(s) without a shoe: counted as one unnamed shoe")
@@ -213,6 +235,7 @@ def forecast(
         future or lack enough history.
     """
     notes = list(notes or [])
+    _check_model(model, metadata)
     if sessions.empty:
         raise InputError("the log holds no running sessions")
     today = today or dt.date.today()
