@@ -211,7 +211,13 @@ def _shoe_km(values: tuple[str, ...]) -> dict[str, float]:
     required=True,
     help="Model directory (`calfrisk train --out`) or MLflow URI (models:/calfrisk@champion, runs:/...).",
 )
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Runner profile (YAML; see examples/runner_profile.yaml). Flags override it.",
+)
 @click.option("--athlete-id", default=None, help="Name for the runner in the output.  [default: runner]")
 @click.option("--age", type=click.FloatRange(10, 100), default=None, help="Age in years.")
 @click.option("--sex", type=click.Choice(["F", "M"]), default=None)
@@ -227,14 +233,26 @@ def _shoe_km(values: tuple[str, ...]) -> dict[str, float]:
 @click.option(
     "--shoe-km", multiple=True, metavar="NAME=KM", help="Km a shoe had before the log (repeatable)."
 )
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Score this day.")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Score this day.  [default: the last day of the log]",
+)
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day to score.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day to score.")
 @click.option("--units", type=click.Choice(["km", "mi"]), default=None, help="Distance unit of a Garmin CSV.")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a PNG: daily km, acute:chronic ratio and risk over the log.",
+)
 def predict(
     logs: tuple[Path, ...],
     model_ref: str,
