@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from calfrisk.config import CohortConfig, load_cohort_config
 from calfrisk.schema import TABLES
 from calfrisk.simulate import CohortSummary, simulate_cohort
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests draw the same examples on every run (a fixed seed, like every statistical test
+# here), so CI is reproducible; HYPOTHESIS_PROFILE=explore searches afresh each run.
+settings.register_profile("calfrisk", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "calfrisk"))
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -28,7 +28,8 @@ def noise(draw: st.DrawFn, n: int) -> tuple[list[float], float]:
     raw = np.array(draw(st.lists(st.floats(-1.0, 1.0), min_size=n, max_size=n)))
     centred = raw - raw.mean()
     peak = np.abs(centred).max()
-    values = centred * (amplitude / peak) if peak > 0 else centred
+    # A peak of a few ulps would overflow the scale: such noise is no noise.
+    values = centred * (amplitude / peak) if peak > 1e-9 else np.zeros_like(centred)
     return values.tolist(), amplitude
 
 
