@@ -343,3 +343,20 @@ def test_mlflow_models_serve_answers_with_risk_and_drivers(trained, tmp_path) ->
     assert [d["date"] for d in days] == ["2025-10-14"]
     assert 0 < days[0]["risk"] < 1 and days[0]["band"] in {"low", "elevated", "high"}
     assert all({"factor", "contribution", "advice"} <= set(d) for d in days[0]["drivers"])
+
+
+def test_compare_shows_only_the_models_each_run_has(tmp_path, monkeypatch) -> None:
+    import mlflow
+
+    from calfrisk.tracking import compare_runs
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow.set_experiment("mixed")
+    with mlflow.start_run():
+        mlflow.log_metrics({"gbm.roc_auc": 0.78, "logistic.roc_auc": 0.77, "oracle.roc_auc": 0.80})
+    with mlflow.start_run():
+        mlflow.log_metrics({"gbm.roc_auc": 0.75})
+    table = compare_runs("mixed")
+    assert sorted(table["model"]) == ["gbm", "gbm", "logistic", "oracle"]
+    assert table["roc_auc"].notna().all()

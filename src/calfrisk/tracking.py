@@ -236,8 +236,13 @@ def compare_runs(experiment: str, sort: str = "roc_auc") -> pd.DataFrame:
     runs = mlflow.search_runs(experiment_ids=[found.experiment_id])
     rows = []
     for _, run in runs.iterrows():
+        # search_runs gives every run every metric column of the experiment: keep this run's models.
         models = sorted(
-            {c.split(".")[1] for c in run.index if c.startswith("metrics.") and c.endswith(".roc_auc")}
+            {
+                c.split(".")[1]
+                for c in run.index
+                if c.startswith("metrics.") and c.endswith(".roc_auc") and pd.notna(run[c])
+            }
         )
         for model in models:
             row = {"run": run["run_id"][:8], "model": model, "data": run.get("params.data", "")}

@@ -303,6 +303,7 @@ def learning_curve(
     fractions: tuple[float, ...] = (0.25, 0.5, 1.0),
     models: list[str] | None = None,
     oracle_auc: float | None = None,
+    on_result: Callable[[float, TrainResult], None] | None = None,
 ) -> pd.DataFrame:
     """Each model's test ROC AUC when trained on growing, nested shares of the training athletes.
 
@@ -319,6 +320,8 @@ def learning_curve(
     oracle_auc : float, optional
         The oracle's ROC AUC on the same test athletes (from a full run), to express each AUC
         as a fraction of it.
+    on_result : callable, optional
+        Called with each fraction and its :class:`TrainResult`, e.g. to track it as an MLflow run.
 
     Returns
     -------
@@ -330,6 +333,8 @@ def learning_curve(
     rows = []
     for fraction in fractions:
         result = train_models(tables, cfg, models=models, train_fraction=fraction)
+        if on_result is not None:
+            on_result(fraction, result)
         for model, entry in result.metrics["models"].items():
             low, high = entry["ci"]["roc_auc"]
             row = {
