@@ -171,7 +171,10 @@ def _log_predictor(mlflow, model_dir: str | Path, example: pd.DataFrame | None, 
         predictor = RiskModel()
         predictor.model_, predictor.metadata_ = _load(model_dir)
         output = predictor.predict(None, example)
-        signature = infer_signature(example, output, params=PARAMS)
+        with warnings.catch_warnings():
+            # Integer columns (counts, ids) of the example never hold missing values: the hint is moot.
+            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+            signature = infer_signature(example, output, params=PARAMS)
     return mlflow.pyfunc.log_model(
         name="predictor",
         python_model=RiskModel(),
