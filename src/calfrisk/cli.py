@@ -319,8 +319,9 @@ def predict(
         from calfrisk.io import atomic_write_bytes
         from calfrisk.plots import risk_timeline_figure
 
-        average = 1.0 - (1.0 - metadata["positive_rate"]) ** (1.0 / metadata.get("enrichment", 1.0))
-        figure = risk_timeline_figure(result.timeline, average=average, horizon_days=metadata["horizon_days"])
+        figure = risk_timeline_figure(
+            result.timeline, average=result.average, horizon_days=metadata["horizon_days"]
+        )
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=120)
         atomic_write_bytes(plot_path, buffer.getvalue())

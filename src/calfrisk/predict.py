@@ -76,12 +76,15 @@ class Forecast:
         ``strain``.
     notes : list of str
         What was assumed or inferred, for the user to read.
+    average : float
+        The risk of the training cohort's average day, on the same real-world scale.
     """
 
     days: pd.DataFrame
     drivers: pd.DataFrame
     timeline: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    average: float = float("nan")
 
 
 def _check_model(model: object, metadata: dict) -> None:
@@ -331,21 +334,33 @@ def forecast(
             "strain": panel["strain_onset"],
         }
     )
-    return Forecast(days=days, drivers=drivers, timeline=timeline, notes=notes)
+    return Forecast(days=days, drivers=drivers, timeline=timeline, notes=notes, average=average)
 
 
-def _worn_shoe(
-    log: pd.DataFrame, shoe_start: pd.DataFrame, shoe_names: dict[int, str], day: pd.Timestamp
-) -> dict[str, object]:
-    """The most-worn named shoe run in over the 7 days to ``day``, and its km before ``day``'s run."""
-    recent = log[(log["date"] > day - pd.Timedelta(days=7)) & (log["date"] <= day) & (log["shoe_id"] > 0)]
-    if recent.empty:
-        return {}
-    before = log[log["date"] < day].groupby("shoe_id")["distance_km"].sum()
-    start = shoe_start.set_index("shoe_id")["km"]
-    km = {s: float(before.get(s, 0.0) + start.get(s, 0.0)) for s in recent["shoe_id"].unique()}
-    worn = max(km, key=km.get)
-    return {"shoe": shoe_names[worn], "shoe_km": km[worn]}
+def _worn_shoes(
+    log: pd.DataFrame, shoe_start: pd.DataFrame, shoe_names: dict[int, str], days: pd.Series
+) -> list[dict[str, object]]:
+    """For each day, the most-worn named shoe run in over the 7 days to it, and its km before it."""
+    named = log[log["shoe_id"] > 0]
+    if named.empty:
+        return [{} for _ in days]
+    calendar = pd.date_range(min(days.min(), log["date"].min()), max(days.max(), log["date"].max()), freq="D")
+    daily = named.pivot_table(index="date", columns="shoe_id", values="distance_km", aggfunc="sum")
+    daily = daily.reindex(calendar).fillna(0.0)
+    start = shoe_start.set_index("shoe_id")["km"].reindex(daily.columns).fillna(0.0)
+    before = daily.cumsum().shift(1).fillna(0.0) + start  # km each shoe had before the day's run
+    recent = daily.rolling(7, min_periods=1).sum() > 0
+    worn = before.where(recent, -np.inf).loc[pd.DatetimeIndex(days)]
+    out = []
+    for row in worn.itertuples(index=False):
+        values = np.asarray(row, dtype=float)
+        best = int(np.argmax(values))
+        out.append(
+            {}
+            if np.isneginf(values[best])
+            else {"shoe": shoe_names[int(worn.columns[best])], "shoe_km": values[best]}
+        )
+    return out
 
 
 def _drivers(
@@ -367,11 +382,12 @@ def _drivers(
         return pd.DataFrame(columns=columns)
     factors = factors.drop(columns=sorted(assumed & set(factors.columns)))
     rows = []
+    shoes = _worn_shoes(log, shoe_start, shoe_names, panel["date"])
     for i, date in enumerate(panel["date"]):
         day = factors.iloc[i].sort_values(ascending=False)
         day = day[day > np.log(MIN_ODDS_RATIO)].head(TOP_DRIVERS)
         features = X.iloc[i]
-        context = {**_worn_shoe(log, shoe_start, shoe_names, date), "typical": typical}
+        context = {**shoes[i], "typical": typical}
         for rank, (factor, value) in enumerate(day.items(), start=1):
             advice = advise(factor, features, context)
             rows.append((date, rank, factor, float(value), float(np.exp(value)), advice))
