@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
-from calfrisk.simulate import simulate_cohort
+from calfrisk.simulate import simulate_chunk, simulate_cohort
+from calfrisk.simulate.cohort import chunk_seeds
 from tests.conftest import read_tables, small_config
 
 
@@ -58,3 +60,15 @@ def test_adding_days_never_changes_the_days_already_simulated(small_tables, tmp_
         pd.testing.assert_frame_equal(shorter[name], expected[name], check_categorical=False)
     truth = expected["truth"]
     pd.testing.assert_frame_equal(shorter["truth"], truth)
+
+
+def test_each_written_chunk_equals_the_chunk_simulated_alone(small_cohort) -> None:
+    # The cohort run reuses each thread's arrays from chunk to chunk; simulate_chunk allocates fresh
+    # ones. A value left over from the previous chunk would show up here.
+    cfg, folder, _ = small_cohort
+    seeds = chunk_seeds(cfg)
+    for chunk in range(len(seeds)):
+        tables, _ = simulate_chunk(cfg, chunk, seeds[chunk])
+        for name, table in tables.items():
+            written = pq.read_table(folder / f"{name}.parquet" / f"part-{chunk:05d}.parquet")
+            assert written.equals(table.cast(written.schema)), f"{name}, chunk {chunk}"

@@ -25,6 +25,7 @@ The rules of one day, for each athlete:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,13 +33,22 @@ import numpy as np
 from calfrisk.simulate.kernel import N_UNIFORM, STATE_FIELDS, advance, noise_multipliers
 from calfrisk.simulate.state import SimParams, SimState
 
-__all__ = ["N_UNIFORM", "TYPE_CODES", "DayRecord", "Trajectory", "advance_days", "advance_with", "step"]
+__all__ = [
+    "BLOCK_DAYS",
+    "N_UNIFORM",
+    "TYPE_CODES",
+    "DayRecord",
+    "Trajectory",
+    "advance_days",
+    "advance_with",
+    "step",
+]
 
 #: Integer codes of calfrisk.schema.SESSION_TYPES, in that order.
 TYPE_CODES = {"easy": 0, "long": 1, "tempo": 2, "intervals": 3, "hills": 4, "race": 5}
 #: Days of randomness drawn at once by advance_days: long blocks let the kernel write each athlete's
 #: outputs in long runs (faster); the cap bounds memory (~70 B per athlete-day of the block).
-_BLOCK_DAYS = 366
+BLOCK_DAYS = 366
 
 
 @dataclass(slots=True)
@@ -154,12 +164,23 @@ def _check_out(out: Trajectory, n: int, days: int, n_factors: int) -> None:
             raise ValueError(f"out.{name} must be C-contiguous")
 
 
-def _draw(rng: np.random.Generator, days: int, n: int, width: int | None) -> np.ndarray:
+def _draw(
+    rng: np.random.Generator, days: int, n: int, width: int | None, buffer: np.ndarray | None = None
+) -> np.ndarray:
     width = n if width is None else width
     if width < n:
         raise ValueError(f"width ({width}) must be at least the number of athletes ({n})")
+    shape = (days, N_UNIFORM, width)
+    if buffer is not None and (buffer.dtype != np.float64 or not buffer.flags.c_contiguous):
+        raise ValueError("buffer must be a C-contiguous float64 array")
     # One block of (days, rows, width) is the same stream as `days` draws of (1, rows, width).
-    return np.ascontiguousarray(rng.random((days, N_UNIFORM, width))[:, :, :n])
+    if buffer is None or buffer.size < math.prod(shape):
+        block = rng.random(shape)
+    else:
+        # Reused memory: a fresh 100 MB block costs more in page faults than the draws themselves.
+        block = buffer.reshape(-1)[: math.prod(shape)].reshape(shape)
+        rng.random(out=block)
+    return np.ascontiguousarray(block[:, :, :n])
 
 
 def advance_with(
@@ -219,6 +240,7 @@ def advance_days(
     width: int | None = None,
     strains: bool = True,
     out: Trajectory | None = None,
+    buffer: np.ndarray | None = None,
 ) -> Trajectory:
     """Advance every athlete of ``s`` by ``days`` days, in place.
 
@@ -239,6 +261,9 @@ def advance_days(
         Draw strain onsets. With ``False`` the hazards are still computed but no strain happens.
     out : Trajectory, optional
         Arrays to write into (e.g. reused between calls); allocated if omitted.
+    buffer : ndarray, optional
+        A C-contiguous float64 scratch array to draw each block of uniforms into, reused between
+        calls; used when it holds at least ``min(days, 366) * N_UNIFORM * width`` values.
 
     Returns
     -------
@@ -250,9 +275,10 @@ def advance_days(
         out = Trajectory.empty(s.n, days, len(p.factors))
     else:
         _check_out(out, s.n, days, len(p.factors))
-    for t0 in range(0, days, _BLOCK_DAYS):
-        block = min(_BLOCK_DAYS, days - t0)
-        advance_with(s, p, _draw(rng, block, s.n, width), strains=strains, out=out, first_day=t0)
+    for t0 in range(0, days, BLOCK_DAYS):
+        block = min(BLOCK_DAYS, days - t0)
+        uniforms = _draw(rng, block, s.n, width, buffer)
+        advance_with(s, p, uniforms, strains=strains, out=out, first_day=t0)
     return out
 
 
