@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 
-from calfrisk.features import FEATURE_GROUPS, LoadFeatures
+from calfrisk.features import DAY_METRICS, FEATURE_GROUPS, DailyWindow, LoadFeatures
 from calfrisk.labels import strain_labels
 from calfrisk.panel import PANEL_COLUMNS, daily_panel
 from calfrisk.schema import InputError
@@ -50,33 +50,44 @@ def panels(draw: st.DrawFn) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
 
 
-def _features(panel: pd.DataFrame) -> pd.DataFrame:
-    out = LoadFeatures().fit(panel).transform(panel)
-    return pd.DataFrame(out, index=panel.index, columns=LoadFeatures().fit(panel).get_feature_names_out())
+def _features(panel: pd.DataFrame, make: type = LoadFeatures) -> pd.DataFrame:
+    transformer = make().fit(panel)
+    return pd.DataFrame(
+        transformer.transform(panel), index=panel.index, columns=transformer.get_feature_names_out()
+    )
 
 
+# Both transformers promise the same: past-only, rows in input order, athletes independent.
+TRANSFORMERS = pytest.mark.parametrize("make", [LoadFeatures, DailyWindow])
+
+
+@TRANSFORMERS
 @settings(max_examples=40, deadline=None)
 @given(panel=panels(), cut=st.integers(0, 60))
-def test_no_look_ahead_later_rows_do_not_change_a_rows_features(panel: pd.DataFrame, cut: int) -> None:
-    full = _features(panel)
+def test_no_look_ahead_later_rows_do_not_change_a_rows_features(
+    make: type, panel: pd.DataFrame, cut: int
+) -> None:
+    full = _features(panel, make)
     early = panel[panel["date"] <= START + pd.Timedelta(days=cut)]
     if len(early):
-        pd.testing.assert_frame_equal(_features(early), full.loc[early.index])
+        pd.testing.assert_frame_equal(_features(early, make), full.loc[early.index])
 
 
+@TRANSFORMERS
 @settings(max_examples=30, deadline=None)
 @given(panel=panels(), seed=st.integers(0, 2**32 - 1))
-def test_rows_come_back_in_input_order(panel: pd.DataFrame, seed: int) -> None:
+def test_rows_come_back_in_input_order(make: type, panel: pd.DataFrame, seed: int) -> None:
     shuffled = panel.sample(frac=1.0, random_state=np.random.RandomState(seed % 2**31))
-    pd.testing.assert_frame_equal(_features(shuffled), _features(panel).loc[shuffled.index])
+    pd.testing.assert_frame_equal(_features(shuffled, make), _features(panel, make).loc[shuffled.index])
 
 
+@TRANSFORMERS
 @settings(max_examples=30, deadline=None)
 @given(panel=panels())
-def test_athletes_never_mix(panel: pd.DataFrame) -> None:
-    full = _features(panel)
+def test_athletes_never_mix(make: type, panel: pd.DataFrame) -> None:
+    full = _features(panel, make)
     for _, rows in panel.groupby("athlete_id"):
-        pd.testing.assert_frame_equal(_features(rows), full.loc[rows.index])
+        pd.testing.assert_frame_equal(_features(rows, make), full.loc[rows.index])
 
 
 def _one_athlete(km: list[float], **extra: object) -> pd.DataFrame:
@@ -173,6 +184,27 @@ def test_sklearn_contract() -> None:
     assert list(frame.columns) == list(names) and frame.index.equals(panel.index)
     with pytest.raises(ValueError, match="acute_days"):
         LoadFeatures(acute_days=0).fit(panel)
+
+
+def test_daily_window_holds_the_days_before_with_missing_days_as_rest() -> None:
+    # Days 0, 1 and 3 logged (day 2 missing: a rest day); speed work on day 3.
+    panel = _one_athlete([5.0, 6.0, 8.0])
+    panel.loc[2, "date"] = START + pd.Timedelta(days=3)
+    panel.loc[2, "speed_km"] = 8.0
+    window = DailyWindow(days=3).set_output(transform="pandas").fit_transform(panel)
+    assert list(window.columns) == [f"{m}_lag{k}" for m in DAY_METRICS for k in range(3)]
+    assert window.index.equals(panel.index)
+    assert window.loc[2, ["km_lag0", "km_lag1", "km_lag2"]].tolist() == [8.0, 0.0, 6.0]
+    assert window.loc[2, ["sessions_lag0", "sessions_lag1", "sessions_lag2"]].tolist() == [1.0, 0.0, 1.0]
+    assert window.loc[2, ["speed_km_lag0", "speed_km_lag1"]].tolist() == [8.0, 0.0]
+    # Before the athlete's first day: rest days, not values of another athlete or of the future.
+    assert window.loc[0, ["km_lag0", "km_lag1", "km_lag2"]].tolist() == [5.0, 0.0, 0.0]
+    est = DailyWindow(days=2)
+    assert clone(est).get_params() == {"days": 2}
+    with pytest.raises(ValueError, match="days"):
+        DailyWindow(days=0).fit(panel)
+    with pytest.raises(InputError, match="speed_km"):
+        DailyWindow().fit(panel.drop(columns="speed_km"))
 
 
 def test_bad_panels_are_input_errors() -> None:

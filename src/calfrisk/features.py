@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from calfrisk.panel import PANEL_COLUMNS
 from calfrisk.schema import InputError
 
-__all__ = ["FEATURE_GROUPS", "LoadFeatures"]
+__all__ = ["DAY_METRICS", "FEATURE_GROUPS", "DailyWindow", "LoadFeatures", "athlete_zscores"]
 
 #: Features by risk factor, for grouped importance.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -292,6 +292,88 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
         # The profile's prior count is constant per athlete; take it on every calendar day.
         prior = np.maximum.accumulate(prior, axis=1)
         return {"days_since_return": since, "calf_strains": prior + np.cumsum(onset, axis=1)}
+
+
+#: The daily metrics of Lövdal et al.'s (2021) "day approach" that a running log holds, with how each
+#: is read from a daily panel. Their other six (strength training, hours of alternative training,
+#: km sprinting, perceived exertion, training success and recovery) have no counterpart in a log.
+DAY_METRICS: dict[str, str] = {
+    "sessions": "1 on a day with a run, else 0 (a daily panel holds one row per day)",
+    "km": "km run (their 'total km')",
+    "speed_km": "km of tempo, interval and race sessions (their 'km Z3-4' and 'km Z5-T1-T2' together)",
+}
+
+
+class DailyWindow(TransformerMixin, BaseEstimator):
+    """Each day's metrics over the last ``days`` days, one column per metric and day.
+
+    The inputs of the "day approach" of Lövdal et al. (2021): not summaries of the load, but the
+    raw daily values of the days before, left to the model (with per-athlete z-scores,
+    :func:`athlete_zscores`). Like :class:`LoadFeatures`, rows are daily-panel athlete-days in any
+    order, a day without a row is a rest day, and a row depends on its day and the days before only.
+
+    Parameters
+    ----------
+    days : int, default=7
+        Days in the window: the day itself and the ``days - 1`` before it.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of input columns seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Input columns seen in ``fit``.
+
+    Notes
+    -----
+    Columns are ``<metric>_lag<k>`` for each metric of :data:`DAY_METRICS` and ``k = 0`` (the day
+    itself) to ``days - 1``. Days before the athlete's first row count as rest days. Lövdal et al.
+    score the day after their window; a calfrisk label covers the days after the row's day, so the
+    window ends on the row's day.
+    """
+
+    def __init__(self, *, days=7):
+        self.days = days
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> DailyWindow:
+        """Check the input columns and the parameter; nothing is learned from the data."""
+        if not isinstance(self.days, int | np.integer) or self.days < 1:
+            raise ValueError(f"days must be a positive integer, got {self.days!r}")
+        self._check_input(X)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = len(X.columns)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """The window of each row, from that day and the days before it only, rows in input order."""
+        check_is_fitted(self, "n_features_in_")
+        self._check_input(X)
+        code, offset, span = LoadFeatures._layout(X)
+        grid = _Grid(code, offset, int(code.max()) + 1 if len(code) else 0, span)
+        km = grid.place(X["distance_km"])
+        metrics = {"sessions": (km > 0).astype(float), "km": km, "speed_km": grid.place(X["speed_km"])}
+        out = np.empty((len(X), len(DAY_METRICS) * self.days))
+        j = 0
+        for name in DAY_METRICS:
+            m = metrics[name]
+            for lag in range(self.days):
+                # Day t - lag of the athlete's calendar; before its first day, a rest day.
+                out[:, j] = np.where(offset >= lag, m[code, np.maximum(offset - lag, 0)], 0.0)
+                j += 1
+        return out
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Names of the output columns, in order."""
+        check_is_fitted(self, "n_features_in_")
+        return np.asarray([f"{m}_lag{k}" for m in DAY_METRICS for k in range(self.days)], dtype=object)
+
+    @staticmethod
+    def _check_input(X: pd.DataFrame) -> None:
+        if not isinstance(X, pd.DataFrame):
+            raise InputError("DailyWindow expects a DataFrame of daily panel rows")
+        missing = [c for c in ("athlete_id", "date", "distance_km", "speed_km") if c not in X.columns]
+        if missing:
+            raise InputError(f"daily panel: missing column(s) {', '.join(missing)}")
 
 
 class _Grid:

@@ -27,7 +27,7 @@ from calfrisk.evaluate import (
     reliability_table,
     score,
 )
-from calfrisk.features import LoadFeatures, athlete_zscores
+from calfrisk.features import DailyWindow, LoadFeatures, athlete_zscores
 from calfrisk.labels import strain_labels
 from calfrisk.model import build_model
 from calfrisk.panel import PROFILE_COLUMNS, daily_panel
@@ -168,11 +168,12 @@ def train_models(
         min_history_days=cfg.data.min_history_days,
     )
     keep = labels["eligible"].to_numpy()
-    # The Lovdal protocol standardises every feature per athlete: over all of the athlete's days
-    # so far (eligible or not), past-only.
+    # The Lovdal protocol: the raw daily metrics of the last 7 days ("day approach"), each
+    # standardised per athlete over all of the athlete's days so far (eligible or not), past-only.
     zscored = None
     if "lovdal" in names:
-        zscored = athlete_zscores(X, panel["athlete_id"].to_numpy(), panel["date"].to_numpy())
+        window = DailyWindow().set_output(transform="pandas").fit_transform(panel)
+        zscored = athlete_zscores(window, panel["athlete_id"].to_numpy(), panel["date"].to_numpy())
         zscored = zscored[keep].reset_index(drop=True)
     X, y = X[keep].reset_index(drop=True), labels["label"].to_numpy()[keep]
     athlete = panel["athlete_id"].to_numpy()[keep]
