@@ -29,7 +29,7 @@ demo: $(STAMP)
 		--out $(DEMO)/model --overwrite --metrics-json $(DEMO)/metrics.json
 	$(BIN)/calfrisk compare --experiment demo
 	$(BIN)/calfrisk predict examples/runner_log.csv --profile examples/runner_profile.yaml \
-		--model $(DEMO)/model --from 2025-10-01 --to 2025-10-14 --plot $(DEMO)/runner_risk.png
+		--model $(DEMO)/model --from 2025-10-18 --to 2025-10-31 --plot $(DEMO)/runner_risk.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

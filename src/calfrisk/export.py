@@ -13,8 +13,9 @@ import pandas as pd
 
 __all__ = ["EXAMPLE_ATHLETE", "SHOE_NAMES", "runner_log", "runner_profile", "write_example"]
 
-#: The sample cohort's athlete shipped as ``examples/``: 52, jumpy progression, a grade-3 strain in October.
-EXAMPLE_ATHLETE = 38
+#: The sample cohort's athlete shipped as ``examples/``: 58, jumpy progression, three pairs of shoes,
+#: 70-100 km a week, a grade-1 strain in July and a grade-2 strain on 1 November.
+EXAMPLE_ATHLETE = 124
 
 #: Names given to a simulated runner's shoes, in order of purchase (then "shoe 7", ...).
 SHOE_NAMES: tuple[str, ...] = ("Pegasus", "Novablast", "Clifton", "Ghost", "Kinvara", "Ride")

@@ -267,7 +267,7 @@ def start_chunk(
 class _Workspace(threading.local):
     """Each worker thread's arrays, reused from chunk to chunk.
 
-    A chunk of 4,096 athletes over a year fills ~250 MB of uniforms and trajectory arrays; asking
+    A chunk of 1,024 athletes over a year fills ~60 MB of uniforms and trajectory arrays; asking
     the system for fresh pages every chunk cost more page faults than the kernel's own work.
     """
 
