@@ -9,7 +9,7 @@ the same interpreter, so that one case's memory cannot pollute another's. For ea
 * ``sim s`` -- wall seconds of the first ``simulate_cohort`` call, timed inside the subprocess
   (interpreter start-up, imports and config loading excluded). It includes what a process pays once,
   on its first cohort: loading the compiled kernel from numba's cache (which initialises numba's
-  compiler context, ~0.6 s), pyarrow's first conversion importing pandas (~0.2 s), first-touch pages;
+  compiler context, ~0.3 s), pyarrow's first conversion importing pandas (~0.2 s), first-touch pages;
 * ``warm s`` -- the same cohort simulated again in the same process (to a second folder), so the
   one-time costs above are paid already: the rate a long-lived process (a notebook, a study that
   simulates many cohorts) sustains;
