@@ -28,6 +28,7 @@ from calfrisk.explain import DRIVER_FACTORS, contributions, factor_contributions
 __all__ = [
     "TRUTH_FACTORS",
     "compare_effects",
+    "effect_verdict",
     "grouped_permutation_importance",
     "model_factor_spread",
     "true_factor_spread",
@@ -161,6 +162,38 @@ def true_factor_spread(
     return exposure.std(ddof=0).fillna(0.0), exposure
 
 
+def effect_verdict(true_spread: float, model_spread: float, noise_floor: float = 0.05) -> str:
+    """One factor's verdict: how the model's effect compares with the simulator's.
+
+    Parameters
+    ----------
+    true_spread, model_spread : float
+        The factor's spread in the true log-hazard and in the model's log-odds.
+    noise_floor : float, default=0.05
+        Model spread below which the model counts as adding (almost) nothing.
+
+    Returns
+    -------
+    str
+        For a factor without true effect (spread exactly 0: every hazard ratio behind it is 1),
+        ``"no true effect; model adds little"`` or ``"no true effect; model learned noise"``.
+        Otherwise ``"recovered"`` (model spread within a factor of 2 of the truth),
+        ``"overstated"``, ``"understated"``, or ``"missed"`` (understated and below the floor).
+        A true effect smaller than the floor is judged by the ratio too: a model that states a
+        small effect at its small size has recovered it.
+    """
+    if true_spread == 0.0:
+        if model_spread < noise_floor:
+            return "no true effect; model adds little"
+        return "no true effect; model learned noise"
+    ratio = model_spread / true_spread
+    if 0.5 <= ratio <= 2.0:
+        return "recovered"
+    if ratio > 2.0:
+        return "overstated"
+    return "missed" if model_spread < noise_floor else "understated"
+
+
 def compare_effects(
     classifier: object,
     X: pd.DataFrame,
@@ -189,7 +222,8 @@ def compare_effects(
     n_repeats, random_state : int
         For :func:`grouped_permutation_importance`.
     noise_floor : float, default=0.05
-        Spread of the model's contribution (log-odds) below which it counts as adding nothing.
+        Spread of the model's contribution (log-odds) below which it counts as adding (almost)
+        nothing (:func:`effect_verdict`).
     permutation : DataFrame, optional
         :func:`grouped_permutation_importance` of the same rows, if already computed.
 
@@ -213,17 +247,7 @@ def compare_effects(
         true, model = float(true_spread[factor]), float(model_spread[factor])
         both = pd.DataFrame({"c": contribution[factor].to_numpy(), "e": exposure[factor].to_numpy()}).dropna()
         corr = float(both["c"].corr(both["e"])) if true > 0 and model > 0 else float("nan")
-        if true == 0.0:  # every simulator factor behind it has a hazard ratio of exactly 1
-            verdict = (
-                "no true effect; model adds none"
-                if model < noise_floor
-                else "no true effect; model learned noise"
-            )
-        elif model < noise_floor:
-            verdict = "missed"
-        else:
-            ratio = model / true
-            verdict = "recovered" if 0.5 <= ratio <= 2.0 else ("understated" if ratio < 0.5 else "overstated")
+        verdict = effect_verdict(true, model, noise_floor)
         rows.append(
             {
                 "factor": factor,
