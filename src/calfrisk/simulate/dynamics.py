@@ -177,7 +177,7 @@ def _draw(
     if buffer is None or buffer.size < math.prod(shape):
         block = rng.random(shape)
     else:
-        # Reused memory: a fresh 100 MB block costs more in page faults than the draws themselves.
+        # Reused memory: a fresh block (tens of MB a chunk) costs more in page faults than the draws.
         block = buffer.reshape(-1)[: math.prod(shape)].reshape(shape)
         rng.random(out=block)
     return np.ascontiguousarray(block[:, :, :n])
