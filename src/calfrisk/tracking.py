@@ -177,7 +177,8 @@ def _log_predictor(mlflow, model_dir: str | Path, example: pd.DataFrame | None, 
             signature = infer_signature(example, output, params=PARAMS)
     return mlflow.pyfunc.log_model(
         name="predictor",
-        python_model=RiskModel(),
+        # Models from code: the logged model holds this file (run when loaded), not a pickled object.
+        python_model=str(Path(__file__).with_name("predictor_code.py")),
         artifacts={"model_dir": str(model_dir)},
         signature=signature,
         input_example=example,
