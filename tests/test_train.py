@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -254,6 +255,10 @@ def test_registered_predictor_answers_the_scoring_protocol_with_risk_and_drivers
     _root, uri = trained
     mlflow.set_tracking_uri(uri)
     model = mlflow.pyfunc.load_model("models:/calfrisk@champion")
+    # Logged as code, not as a pickled object: loading it runs calfrisk's predictor_code.py.
+    logged = Path(mlflow.artifacts.download_artifacts("models:/calfrisk@champion"))
+    files = {p.name for p in logged.rglob("*")}
+    assert "predictor_code.py" in files and "python_model.pkl" not in files
     log = pd.read_csv(ROOT / "examples" / "runner_log.csv")
     body = json.dumps(
         {
