@@ -146,6 +146,11 @@ def train(
 
                 model_dir = save_model(result.pipelines["gbm"], Path(tmp) / "model", meta)
             progress("log to MLflow")
+            # The step above reports the logging; mlflow's own INFO lines and download bars
+            # (checking the input example) would interleave with it. Its warnings still show;
+            # either variable set by the user wins.
+            os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+            os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
             first = int(result.predictions["athlete_id"].iloc[0])
             run_id = log_training(
                 result,
