@@ -62,6 +62,18 @@ def trained(small_cohort, tmp_path_factory):
     mp.undo()
 
 
+def test_same_data_and_seed_give_the_same_bytes(trained, small_cohort, tmp_path, capsys) -> None:
+    # The model file, its metadata and the metrics of a second run (untracked, all models) are
+    # byte for byte those of the tracked run: every split, bag, booster and bootstrap is seeded.
+    root, _ = trained
+    argv = ["train", "--data", str(small_cohort[1]), "--config", str(root / "tiny.yaml"), "--no-tracking"]
+    argv += ["--out", str(tmp_path / "model"), "--metrics-json", str(tmp_path / "metrics.json")]
+    code, _, err = run_cli(argv, capsys)
+    assert code == 0, err
+    for name in ("model/model.pkl", "model/metadata.json", "metrics.json"):
+        assert (tmp_path / name).read_bytes() == (root / name).read_bytes(), name
+
+
 def test_metrics_json_has_the_promised_shape(trained) -> None:
     root, _ = trained
     metrics = json.loads((root / "metrics.json").read_text())
