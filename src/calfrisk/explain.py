@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from calfrisk.compiled import StumpEnsemble, StumpFold, stump_fold
 from calfrisk.features import FEATURE_GROUPS
 
 __all__ = ["DRIVER_FACTORS", "Attribution", "NotAdditiveError", "contributions", "factor_contributions"]
@@ -70,38 +71,27 @@ class Attribution:
         return self.base + self.values.to_numpy().sum(axis=1)
 
 
-def _stump_terms(booster: object, X: np.ndarray) -> tuple[float, np.ndarray]:
-    """Exact SHAP values of a stump HistGradientBoostingClassifier's raw score (log-odds)."""
-    predictors = [tree[0] for tree in booster._predictors]
-    base = float(np.ravel(booster._baseline_prediction)[0])
-    n_features = X.shape[1]
-    feature, threshold, left_missing, v_left, v_right, mean = ([] for _ in range(6))
-    for predictor in predictors:
-        nodes = predictor.nodes
-        root = nodes[0]
-        if root["is_leaf"]:
-            base += float(root["value"])
-            continue
-        if len(nodes) != 3 or root["is_categorical"]:
-            raise NotAdditiveError("gradient boosting with trees deeper than one split (max_depth > 1)")
-        left, right = nodes[root["left"]], nodes[root["right"]]
-        cover = float(left["count"] + right["count"])
-        feature.append(int(root["feature_idx"]))
-        threshold.append(float(root["num_threshold"]))
-        left_missing.append(bool(root["missing_go_to_left"]))
-        v_left.append(float(left["value"]))
-        v_right.append(float(right["value"]))
-        mean.append((left["count"] * left["value"] + right["count"] * right["value"]) / cover)
-    feature_a = np.asarray(feature, dtype=np.intp)
-    values = X[:, feature_a]
-    goes_left = np.where(np.isnan(values), np.asarray(left_missing), values <= np.asarray(threshold))
-    centred = np.where(goes_left, np.asarray(v_left), np.asarray(v_right)) - np.asarray(mean)
-    terms = np.zeros((X.shape[0], n_features))
-    for j in range(n_features):
-        on_j = feature_a == j
+def _fold_terms(fold: StumpFold, X: np.ndarray) -> tuple[float, np.ndarray]:
+    """Exact SHAP values of one booster of stumps' raw score (log-odds), and its base."""
+    base = fold.baseline
+    split = fold.feature >= 0
+    for value in fold.left[~split]:  # single-leaf trees shift every row alike
+        base += float(value)
+    feature = fold.feature[split]
+    values = X[:, feature]
+    goes_left = np.where(np.isnan(values), fold.missing_left[split], values <= fold.threshold[split])
+    centred = np.where(goes_left, fold.left[split], fold.right[split]) - fold.mean[split]
+    terms = np.zeros((X.shape[0], X.shape[1]))
+    for j in range(X.shape[1]):
+        on_j = feature == j
         if on_j.any():
             terms[:, j] = centred[:, on_j].sum(axis=1)
-    return base + float(np.sum(mean)), terms
+    return base + float(np.sum(fold.mean[split])), terms
+
+
+def _stump_terms(booster: object, X: np.ndarray) -> tuple[float, np.ndarray]:
+    """Exact SHAP values of a stump HistGradientBoostingClassifier's raw score (log-odds)."""
+    return _fold_terms(stump_fold(booster), X)
 
 
 def _booster_terms(estimator: object, X: np.ndarray) -> tuple[float, np.ndarray]:
@@ -126,8 +116,9 @@ def contributions(classifier: object, X: pd.DataFrame) -> Attribution:
     ----------
     classifier : estimator
         The fitted classifier step of a calfrisk pipeline: a CalibratedClassifierCV (sigmoid) over
-        HistGradientBoostingClassifier stumps, a bare booster, or a StandardScaler and
-        LogisticRegression pipeline.
+        HistGradientBoostingClassifier stumps, its compiled form (:class:`calfrisk.compiled.StumpEnsemble`,
+        what a model directory holds), a bare booster, or a StandardScaler and LogisticRegression
+        pipeline.
     X : DataFrame
         Rows of the feature table (:class:`calfrisk.features.LoadFeatures` output).
 
@@ -140,9 +131,20 @@ def contributions(classifier: object, X: pd.DataFrame) -> Attribution:
     NotAdditiveError
         If the model's log-odds is not a sum of per-feature terms.
     """
+    values = X.to_numpy(dtype=float)
+    if isinstance(classifier, StumpEnsemble):  # checked first: no scikit-learn ensemble import
+        base, terms = 0.0, np.zeros_like(values)
+        for fold in classifier.folds_:
+            fold_base, fold_terms = _fold_terms(fold, values)
+            base += -fold.slope * fold_base - fold.intercept
+            terms += -fold.slope * fold_terms
+        n = len(classifier.folds_)
+        return Attribution(
+            base=np.full(len(X), base / n),
+            values=pd.DataFrame(terms / n, columns=X.columns, index=X.index),
+        )
     from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 
-    values = X.to_numpy(dtype=float)
     if isinstance(classifier, CalibratedClassifierCV):
         base, terms = 0.0, np.zeros_like(values)
         for fold in classifier.calibrated_classifiers_:

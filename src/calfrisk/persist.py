@@ -38,7 +38,10 @@ __all__ = [
 
 MODEL_FILE = "model.pkl"
 METADATA_FILE = "metadata.json"
-FORMAT_VERSION = 2
+#: Version 3 stores the default classifier compiled (calfrisk.compiled); 2 stored it as fitted.
+FORMAT_VERSION = 3
+#: Versions this calfrisk reads (a version 2 directory still loads: its classes are allowed).
+READABLE_VERSIONS = frozenset({2, 3})
 
 #: Types a calfrisk model may contain beyond those skops trusts by default (MLflow's copy).
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -76,6 +79,8 @@ _NUMPY_GLOBALS = (
 ALLOWED_GLOBALS: frozenset[str] = frozenset(
     (
         *_NUMPY_GLOBALS,
+        "calfrisk.compiled.StumpEnsemble",
+        "calfrisk.compiled.StumpFold",
         "calfrisk.features.LoadFeatures",
         "calfrisk.model.BalancedBaggingClassifier",
         "calfrisk.model.ZoneRuleClassifier",
@@ -134,19 +139,28 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def export_copy(model: object) -> object:
-    """A copy of a fitted pipeline fit for export: the calibration folds stored as their splitter.
+def export_copy(model: object, *, compiled: bool = True) -> object:
+    """A copy of a fitted pipeline fit for export: compiled where it can be, folds as a splitter.
 
-    :func:`calfrisk.model.gradient_boosting` passes the athlete-grouped folds as explicit row
-    positions (``cv=[(train, calibration), ...]``), which would put every training row's index in
-    the model file (12 MB for the default cohort). They were made by ``GroupKFold`` over athletes;
-    the copy says so instead. Fitted state is untouched.
+    With ``compiled`` the default classifier (sigmoid-calibrated stumps) becomes its compiled form
+    (:class:`calfrisk.compiled.StumpEnsemble`: the same probabilities bit for bit, loaded without
+    importing ``sklearn.ensemble``); MLflow's scikit-learn copy keeps the fitted estimators
+    (``compiled=False``). Other classifiers keep their form, with the calibration folds
+    of :func:`calfrisk.model.gradient_boosting`, passed as explicit row positions
+    (``cv=[(train, calibration), ...]``, every training row's index: 12 MB for the default
+    cohort), stored as the ``GroupKFold`` over athletes that made them. Fitted state is untouched.
     """
     from sklearn.model_selection import GroupKFold
 
+    from calfrisk.compiled import compile_classifier
+
     exported = copy.deepcopy(model)
     steps = getattr(exported, "steps", [])
-    for name, step in steps:
+    for i, (name, step) in enumerate(steps):
+        compact = compile_classifier(step) if compiled else None
+        if compact is not None:
+            steps[i] = (name, compact)
+            continue
         cv = getattr(step, "cv", None)
         if isinstance(cv, list):
             exported.set_params(**{f"{name}__cv": GroupKFold(n_splits=len(cv))})
@@ -216,10 +230,11 @@ def load_model(directory: str | Path) -> tuple[object, dict]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         raise InputError(f"{meta_path}: unreadable model metadata") from None
-    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+    if not isinstance(meta, dict) or meta.get("format_version") not in READABLE_VERSIONS:
         found = meta.get("format_version") if isinstance(meta, dict) else None
         raise InputError(
-            f"{meta_path}: model format version {found!r}, this calfrisk reads {FORMAT_VERSION}; "
+            f"{meta_path}: model format version {found!r}, this calfrisk reads "
+            f"{', '.join(map(str, sorted(READABLE_VERSIONS)))}; "
             "retrain with `calfrisk train`"
         )
     if meta.get("sha256") != _sha256(model_path):

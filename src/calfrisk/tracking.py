@@ -138,7 +138,9 @@ def log_training(
             result.predictions.to_parquet(path, index=False)
             mlflow.log_artifact(str(path))
         if "gbm" in result.pipelines:
-            pipeline = export_copy(result.pipelines["gbm"])
+            pipeline = export_copy(
+                result.pipelines["gbm"], compiled=False
+            )  # scikit-learn objects for mlflow.sklearn
             with warnings.catch_warnings():
                 # Integer columns (ids, counts) never hold missing values here: mlflow's hint is moot.
                 warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
