@@ -146,7 +146,7 @@ class StumpEnsemble(ClassifierMixin, BaseEstimator):
         raise TypeError("StumpEnsemble is made from a fitted model by calfrisk.compiled.compile_classifier")
 
     def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """Probabilities of both classes, ``(n_rows, 2)``, equal to the compiled model's."""
+        """Probabilities of both classes, ``(n_rows, 2)``: those of the model it was compiled from."""
         if isinstance(X, pd.DataFrame):
             names = getattr(self, "feature_names_in_", None)
             if names is not None and list(X.columns) != list(names):
