@@ -233,3 +233,22 @@ def test_a_model_from_another_calfrisk_version_is_refused_in_one_line(example, l
     other[-1].feature_names_in_ = other[-1].feature_names_in_[:-2]
     with pytest.raises(InputError, match="another version of calfrisk"):
         forecast(sessions, other, meta, profile, today=TODAY)
+
+
+def test_band_outcomes_count_each_band_against_what_followed() -> None:
+    from calfrisk.predict import band_outcomes
+
+    # Average day 0.02: ratios 0.5, 1, 2, 2 and 4 -> low, low, elevated, elevated, high.
+    p = np.array([0.01, 0.02, 0.04, 0.04, 0.08])
+    y = np.array([0, 0, 1, 0, 1])
+    table = band_outcomes(y, p, positive_rate=0.02).set_index("band")
+    assert list(table.index) == [label for _, label in BANDS]
+    assert table["days"].tolist() == [2, 2, 1] and table["share"].sum() == pytest.approx(1.0)
+    assert table["observed"].tolist() == [0.0, 0.5, 1.0]
+    assert table.loc["elevated", "predicted"] == pytest.approx(0.04)
+    assert table.loc["high", "lift"] == pytest.approx(1.0 / 0.4)
+    # Bands are drawn on the real-world scale, as predict draws them: with enrichment the ratio
+    # of 0.08 to 0.02 is a little above 4, still "high"; a band nobody falls in has 0 days.
+    assert band_outcomes(y, p, 0.02, enrichment=15.0)["days"].tolist() == [2, 2, 1]
+    empty = band_outcomes(np.array([0, 1]), np.array([0.01, 0.01]), 0.02).set_index("band")
+    assert empty.loc["high", "days"] == 0 and np.isnan(empty.loc["high", "observed"])

@@ -85,6 +85,9 @@ def test_metrics_json_has_the_promised_shape(trained) -> None:
         assert low <= entry["roc_auc"] <= high
     assert {"roc_auc", "average_precision"} <= set(metrics["oracle"])
     assert metrics["n_test_athletes"] == 30 and 0 < metrics["positive_rate"] < 0.1
+    bands = metrics["bands"]["gbm"]  # predict's bands against what followed on the test days
+    assert [b["band"] for b in bands] == ["low", "elevated", "high"]
+    assert sum(b["days"] for b in bands) == metrics["n_test_rows"]
 
 
 def test_model_directory_loads_without_mlflow_and_predicts(trained, small_tables) -> None:

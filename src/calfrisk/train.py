@@ -259,6 +259,14 @@ def train_models(
             metrics["oracle"] = entry
         else:
             metrics["models"][column] = entry
+    if "gbm" in scored:
+        # predict's bands (low, elevated, high against the average day) checked against outcomes.
+        from calfrisk.predict import band_outcomes
+
+        enrichment = cohort.injury.enrichment if cohort is not None else 1.0
+        bands = band_outcomes(yt, scored["gbm"], float(y[train].mean()), enrichment)
+        records = bands.astype(object).where(bands.notna(), None).to_dict(orient="records")  # JSON: null
+        metrics["bands"] = {"gbm": records}
     metrics.update(
         n_test_athletes=len(np.unique(athlete[test])),
         n_train_athletes=len(np.unique(athlete[train])),
