@@ -68,8 +68,9 @@ def test_same_data_and_seed_give_the_same_bytes(trained, small_cohort, tmp_path,
     root, _ = trained
     argv = ["train", "--data", str(small_cohort[1]), "--config", str(root / "tiny.yaml"), "--no-tracking"]
     argv += ["--out", str(tmp_path / "model"), "--metrics-json", str(tmp_path / "metrics.json")]
-    code, _, err = run_cli(argv, capsys)
+    code, out, err = run_cli(argv, capsys)
     assert code == 0, err
+    assert "Held-out athletes" in out and "gbm: predict's bands against what followed" in out
     for name in ("model/model.pkl", "model/metadata.json", "metrics.json"):
         assert (tmp_path / name).read_bytes() == (root / name).read_bytes(), name
 

@@ -135,6 +135,22 @@ def print_training(result: object, run_id: str | None) -> None:
         )
     console = Console(file=sys.stdout)
     console.print(table)
+    for model, bands in metrics.get("bands", {}).items():
+        # predict's bands against what followed the held-out days (strain within the horizon).
+        band_table = Table(title=f"{model}: predict's bands against what followed")
+        for column in ("band", "days", "share", "predicted rate", "observed rate", "x average"):
+            band_table.add_column(column, justify="left" if column == "band" else "right")
+        for b in bands:
+            observed = b["observed"]
+            band_table.add_row(
+                b["band"],
+                f"{b['days']:,}",
+                f"{b['share']:.1%}",
+                f"{b['predicted']:.2%}" if b["predicted"] is not None else "-",
+                f"{observed:.2%}" if observed is not None else "-",
+                f"{b['lift']:.2f}" if b["lift"] is not None else "-",
+            )
+        console.print(band_table)
     timings = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items())  # type: ignore[attr-defined]
     console.print(f"Timings: {timings}")
     if run_id:
