@@ -178,13 +178,11 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_features_in_")
         self._check_input(X)
-        code, offset, span = self._layout(X)
-        n_athletes = int(code.max()) + 1 if len(code) else 0
-        grid = _Grid(code, offset, n_athletes, span)
+        grid = _Grid.of(X)
         feats = self._compute(X, grid)
         out = np.empty((len(X), len(_FEATURES)))
         for j, name in enumerate(_FEATURES):
-            out[:, j] = feats[name][code, offset]
+            out[:, j] = feats[name][grid.code, grid.offset]
         return out
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
@@ -202,25 +200,7 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _check_input(X: pd.DataFrame) -> None:
-        if not isinstance(X, pd.DataFrame):
-            raise InputError("LoadFeatures expects a DataFrame of daily panel rows")
-        missing = [c for c in _INPUT if c not in X.columns]
-        if missing:
-            raise InputError(f"daily panel: missing column(s) {', '.join(missing)}")
-
-    @staticmethod
-    def _layout(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
-        code = pd.factorize(X["athlete_id"], sort=True)[0]
-        day = pd.to_datetime(X["date"]).to_numpy("datetime64[D]").astype(np.int64)
-        if len(day) == 0:
-            return code, day, 0
-        first = np.full(code.max() + 1, np.iinfo(np.int64).max)
-        np.minimum.at(first, code, day)
-        offset = day - first[code]
-        key = code * (offset.max() + 1) + offset
-        if len(np.unique(key)) != len(key):
-            raise InputError("daily panel: more than one row for the same athlete and date")
-        return code, offset, int(offset.max()) + 1
+        _check_panel(X, _INPUT, "LoadFeatures")
 
     def _compute(self, X: pd.DataFrame, g: _Grid) -> dict[str, np.ndarray]:
         floor = self.floor_km
@@ -348,8 +328,8 @@ class DailyWindow(TransformerMixin, BaseEstimator):
         """The window of each row, from that day and the days before it only, rows in input order."""
         check_is_fitted(self, "n_features_in_")
         self._check_input(X)
-        code, offset, span = LoadFeatures._layout(X)
-        grid = _Grid(code, offset, int(code.max()) + 1 if len(code) else 0, span)
+        grid = _Grid.of(X)
+        code, offset = grid.code, grid.offset
         km = grid.place(X["distance_km"])
         metrics = {"sessions": (km > 0).astype(float), "km": km, "speed_km": grid.place(X["speed_km"])}
         out = np.empty((len(X), len(DAY_METRICS) * self.days))
@@ -369,11 +349,15 @@ class DailyWindow(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _check_input(X: pd.DataFrame) -> None:
-        if not isinstance(X, pd.DataFrame):
-            raise InputError("DailyWindow expects a DataFrame of daily panel rows")
-        missing = [c for c in ("athlete_id", "date", "distance_km", "speed_km") if c not in X.columns]
-        if missing:
-            raise InputError(f"daily panel: missing column(s) {', '.join(missing)}")
+        _check_panel(X, ("athlete_id", "date", "distance_km", "speed_km"), "DailyWindow")
+
+
+def _check_panel(X: pd.DataFrame, columns: tuple[str, ...], who: str) -> None:
+    if not isinstance(X, pd.DataFrame):
+        raise InputError(f"{who} expects a DataFrame of daily panel rows")
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise InputError(f"daily panel: missing column(s) {', '.join(missing)}")
 
 
 class _Grid:
@@ -382,6 +366,21 @@ class _Grid:
     def __init__(self, code: np.ndarray, offset: np.ndarray, n_athletes: int, span: int):
         self.code, self.offset = code, offset
         self.n_athletes, self.span = n_athletes, span
+
+    @classmethod
+    def of(cls, X: pd.DataFrame) -> _Grid:
+        """The grid of daily-panel rows: each athlete's calendar starts on its first row."""
+        code = pd.factorize(X["athlete_id"], sort=True)[0]
+        day = pd.to_datetime(X["date"]).to_numpy("datetime64[D]").astype(np.int64)
+        if len(day) == 0:
+            return cls(code, day, 0, 0)
+        first = np.full(code.max() + 1, np.iinfo(np.int64).max)
+        np.minimum.at(first, code, day)
+        offset = day - first[code]
+        key = code * (offset.max() + 1) + offset
+        if len(np.unique(key)) != len(key):
+            raise InputError("daily panel: more than one row for the same athlete and date")
+        return cls(code, offset, int(code.max()) + 1, int(offset.max()) + 1)
 
     def place(self, values: pd.Series, fill: float = 0.0) -> np.ndarray:
         m = np.full((self.n_athletes, self.span), fill)
