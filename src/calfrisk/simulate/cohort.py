@@ -26,6 +26,7 @@ import yaml
 from calfrisk.config import CohortConfig
 from calfrisk.io import atomic_output_dir
 from calfrisk.schema import SESSION_TYPES, TABLES
+from calfrisk.simulate import arrow
 from calfrisk.simulate.dynamics import BLOCK_DAYS, N_UNIFORM, Trajectory, advance_days
 from calfrisk.simulate.population import draw_population
 from calfrisk.simulate.state import HABITS, SimParams, SimState, compile_params
@@ -35,6 +36,7 @@ __all__ = ["CohortSummary", "simulate_chunk", "simulate_cohort"]
 #: Horizon of the "positive running days" figure in the summary (days after the day).
 SUMMARY_HORIZON_DAYS = 7
 _EPOCH = dt.date(1970, 1, 1)
+_MS_PER_DAY = 86_400_000
 #: Parquet writer options per table. The truth table is most of the bytes and of the writing time:
 #: lz4 without dictionary encoding, with min/max statistics only on the keys (for filtering by
 #: athlete or date), writes it ~3.5x faster than zstd with dictionaries, for ~15 % more disk.
@@ -101,15 +103,13 @@ class CohortSummary:
 
 def _dates(day_index: np.ndarray, start: dt.date) -> pa.Array:
     """Calendar days as midnight timestamps (pandas reads them as datetime64, not Python objects)."""
-    days = day_index.astype(np.int64) + (start - _EPOCH).days
-    # A zero-copy view of the int64 milliseconds: converting with a timestamp type checks each value.
-    return pa.array(days * 86_400_000).view(pa.timestamp("ms"))
+    return arrow.timestamps_ms((day_index.astype(np.int64) + (start - _EPOCH).days) * _MS_PER_DAY)
 
 
 def _shoes_table(s: SimState) -> pa.Table:
     in_use = np.arange(s.shoe_num.shape[1])[None, :] < s.n_pairs[:, None]
     a, k = np.nonzero(in_use)
-    return pa.table(
+    return arrow.table(
         {
             "athlete_id": s.athlete_id[a],
             "shoe_id": s.shoe_num[a, k],
@@ -120,13 +120,11 @@ def _shoes_table(s: SimState) -> pa.Table:
 
 def _athletes_table(s: SimState, cfg: CohortConfig) -> pa.Table:
     replace = np.where(np.isinf(s.replace_km), np.nan, s.replace_km)
-    return pa.table(
+    return arrow.table(
         {
             "athlete_id": s.athlete_id,
             "age": np.round(s.age, 1),
-            "sex": pa.DictionaryArray.from_arrays(
-                pa.array(np.where(s.female, 0, 1).astype(np.int8)), pa.array(["F", "M"])
-            ),
+            "sex": arrow.dictionary(np.where(s.female, 0, 1).astype(np.int8), ["F", "M"]),
             "years_running": np.round(s.years_running, 1),
             "sessions_per_week": s.sessions_per_week,
             "shoe_pairs": s.n_pairs,
@@ -138,39 +136,58 @@ def _athletes_table(s: SimState, cfg: CohortConfig) -> pa.Table:
             "prior_calf_strains": s.prior_strains,
             "latent_glute_strength": s.glute_latent,
             "latent_calf_strength": s.calf_latent,
-            "latent_progression": pa.DictionaryArray.from_arrays(pa.array(s.habit), pa.array(list(HABITS))),
+            "latent_progression": arrow.dictionary(s.habit, HABITS),
             "latent_base_weekly_km": s.base_weekly_km,
             "latent_hill_share": s.hill_share,
             "latent_speed_share": s.speed_share,
-            # A mask, not from_pandas=True, which would import pandas just for this (~0.2 s).
-            "latent_shoe_replace_km": pa.array(replace, mask=np.isnan(replace)),
+            "latent_shoe_replace_km": arrow.array(replace, mask=np.isnan(replace)),
             "latent_easy_pace_min_per_km": s.easy_pace,
             "latent_terrain_m_per_km": s.terrain,
         }
     )
 
 
+def _truth_keys(
+    ids: np.ndarray, days: int, start: dt.date, out: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The truth table's ``athlete_id`` and ``date`` (epoch ms) columns: every athlete, every day.
+
+    Filled by broadcasting into ``out`` (or new arrays): np.repeat and np.tile hold the GIL for
+    their whole copy, which stalled the other worker threads.
+    """
+    n = len(ids)
+    if out is None:
+        out = (np.empty(n * days, np.int32), np.empty(n * days, np.int64))
+    rows_id, rows_ms = out[0][: n * days], out[1][: n * days]
+    rows_id.reshape(n, days)[:] = ids[:, None]
+    first = (start - _EPOCH).days * _MS_PER_DAY
+    rows_ms.reshape(n, days)[:] = np.arange(first, first + days * _MS_PER_DAY, _MS_PER_DAY, dtype=np.int64)
+    return rows_id, rows_ms
+
+
 def _tables(
-    rec: dict[str, np.ndarray], ids: np.ndarray, cfg: CohortConfig, p: SimParams
+    rec: Trajectory,
+    ids: np.ndarray,
+    cfg: CohortConfig,
+    p: SimParams,
+    keys: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, pa.Table]:
     start = cfg.cohort.start_date
-    n, days = rec.ran.shape
+    days = rec.ran.shape[1]
     a, t = np.nonzero(rec.ran)  # row-major: athlete first, then date
-    log = pa.table(
+    log = arrow.table(
         {
             "athlete_id": ids[a],
             "date": _dates(t, start),
             "distance_km": rec.distance_km[a, t],
             "duration_min": rec.duration_min[a, t],
             "elevation_gain_m": rec.elevation_gain_m[a, t],
-            "session_type": pa.DictionaryArray.from_arrays(
-                pa.array(rec.session_type[a, t]), pa.array(list(SESSION_TYPES))
-            ),
+            "session_type": arrow.dictionary(rec.session_type[a, t], SESSION_TYPES),
             "shoe_id": rec.shoe_id[a, t],
         }
     )
     a, t = np.nonzero(rec.grade)
-    injuries = pa.table(
+    injuries = arrow.table(
         {
             "athlete_id": ids[a],
             "date": _dates(t, start),
@@ -179,9 +196,10 @@ def _tables(
             "fast_return": rec.fast_return[a, t],
         }
     )
+    truth_ids, truth_ms = keys if keys is not None else _truth_keys(ids, days, start)
     truth = {
-        "athlete_id": np.repeat(ids, days),
-        "date": _dates(np.tile(np.arange(days), n), start),
+        "athlete_id": truth_ids,
+        "date": arrow.timestamps_ms(truth_ms),
         "hazard": rec.hazard.ravel(),
         "in_layoff": rec.in_layoff.ravel(),
     }
@@ -191,7 +209,7 @@ def _tables(
     np.exp(mult, out=mult)
     for i, name in enumerate(p.factors):
         truth[f"mult_{name}"] = mult[i].ravel()
-    return {"training_log": log, "injuries": injuries, "truth": pa.table(truth)}
+    return {"training_log": log, "injuries": injuries, "truth": arrow.table(truth)}
 
 
 def _summary(rec: Trajectory, n: int) -> CohortSummary:
@@ -224,12 +242,6 @@ def _summary(rec: Trajectory, n: int) -> CohortSummary:
 
 #: Days advanced per call during the burn-in (a multiple of advance_days' block keeps the draws the same).
 BURN_IN_BLOCK = 32
-
-
-def _required(table: pa.Table) -> pa.Table:
-    """The table with its null-free columns declared non-null (Parquet then skips their definition levels)."""
-    fields = [f.with_nullable(c.null_count > 0) for f, c in zip(table.schema, table.columns, strict=True)]
-    return pa.Table.from_arrays(table.columns, schema=pa.schema(fields))
 
 
 def chunk_ids(cfg: CohortConfig, chunk: int) -> np.ndarray:
@@ -274,6 +286,7 @@ class _Workspace(threading.local):
     def __init__(self) -> None:
         self.buffer: np.ndarray | None = None
         self.trajectory: Trajectory | None = None
+        self.keys: tuple[np.ndarray, np.ndarray] | None = None
 
     def arrays(self, n: int, days: int, n_factors: int, width: int) -> tuple[np.ndarray, Trajectory]:
         """A uniforms buffer and a trajectory for ``n`` athletes over ``days`` days."""
@@ -283,6 +296,8 @@ class _Workspace(threading.local):
         traj = self.trajectory
         if traj is None or traj.hazard.shape != (n, days) or traj.x.shape[0] != n_factors:
             traj = self.trajectory = Trajectory.empty(n, days, n_factors)
+        if self.keys is None or self.keys[0].size < n * days:
+            self.keys = (np.empty(n * days, np.int32), np.empty(n * days, np.int64))
         return self.buffer, traj
 
 
@@ -326,12 +341,13 @@ def _simulate_chunk(
     days = cfg.cohort.n_days
     start = state.copy()  # the days ahead mutate the state arrays in place
     athletes, shoes = _athletes_table(start, cfg), _shoes_table(start)
-    buffer, out = None, None
+    buffer, out, keys = None, None, None
     if workspace is not None:
         buffer, out = workspace.arrays(len(ids), days, len(p.factors), width)
+        keys = _truth_keys(ids, days, cfg.cohort.start_date, workspace.keys)
     rec = advance_days(state, p, rng, days, width=width, out=out, buffer=buffer)
     summary = _summary(rec, len(ids))
-    tables = {"athletes": athletes, **_tables(rec, ids, cfg, p), "shoes": shoes}
+    tables = {"athletes": athletes, **_tables(rec, ids, cfg, p, keys), "shoes": shoes}
     return tables, summary
 
 
@@ -354,7 +370,7 @@ def _write_chunk(
     for name in TABLES:
         path = _part_path(Path(root), name, chunk, n_chunks)
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(_required(tables[name]), path, **WRITE_OPTIONS[name])
+        pq.write_table(tables[name], path, **WRITE_OPTIONS[name])
     return summary
 
 
