@@ -201,6 +201,7 @@ def advance(
     log_hr,
     u,
     strains,
+    record,
     t0,
     o_ran,
     o_distance,
@@ -216,6 +217,9 @@ def advance(
     o_fast,
 ):
     """Advance every athlete by ``u.shape[0]`` days in place, writing day ``t`` to column ``t0 + t``.
+
+    With ``record`` false nothing is written to the ``o_*`` arrays (a burn-in): the records are
+    about a quarter of the loop's time.
 
     The rules are those documented in :func:`calfrisk.simulate.step`; see the module docstring for why
     they live in a compiled loop.
@@ -360,7 +364,8 @@ def advance(
             log_mult = 0.0
             for f in range(n_factors):
                 xf = np.float32(x[f])
-                xb[f, t] = xf
+                if record:
+                    xb[f, t] = xf
                 log_mult += log_hr[f] * xf
             hazard = 0.0
             if ran:
@@ -407,6 +412,8 @@ def advance(
             level[i] = min(level[i] + ramp[i], 1.0)
             days_since_return[i] += 1.0
             day[i] += 1
+            if not record:
+                continue
             o_ran[i, col] = ran
             o_distance[i, col] = distance
             o_duration[i, col] = duration
@@ -418,6 +425,8 @@ def advance(
             o_grade[i, col] = grade
             o_layoff_days[i, col] = layoff
             o_fast[i, col] = fast
+        if not record:
+            continue
         for f in range(n_factors):
             for t in range(n_days):  # an explicit loop: slice assignment costs more here
                 o_x[f, i, t0 + t] = xb[f, t]
