@@ -226,13 +226,12 @@ def advance(
     """
     n = day.shape[0]
     n_days = u.shape[0]
-    n_factors = log_hr.shape[0]
+    if log_hr.shape[0] != _N_FACTORS or o_x.shape[0] != _N_FACTORS:
+        raise ValueError("the kernel computes 13 factors")
     ph_prob = P[P_HOLIDAY_PROB]
     pi_prob = P[P_ILLNESS_PROB]
     rate_per_min = P[P_RATE_PER_MIN]
     x = np.empty(_N_FACTORS)
-    # An athlete's covariates for the block, copied out as contiguous runs after its last day.
-    xb = np.empty((n_factors, n_days), np.float32)
     for i in range(n):
         h = habit[i]
         for t in range(n_days):
@@ -362,10 +361,10 @@ def advance(
             x[12] = 1.0 if stretching[i] else 0.0
             # 8. Hazard of the day (multipliers from float32 covariates, as stored), strain draw.
             log_mult = 0.0
-            for f in range(n_factors):
+            for f in range(_N_FACTORS):
                 xf = np.float32(x[f])
                 if record:
-                    xb[f, t] = xf
+                    o_x[f, i, col] = xf
                 log_mult += log_hr[f] * xf
             hazard = 0.0
             if ran:
@@ -425,8 +424,3 @@ def advance(
             o_grade[i, col] = grade
             o_layoff_days[i, col] = layoff
             o_fast[i, col] = fast
-        if not record:
-            continue
-        for f in range(n_factors):
-            for t in range(n_days):  # an explicit loop: slice assignment costs more here
-                o_x[f, i, t0 + t] = xb[f, t]
