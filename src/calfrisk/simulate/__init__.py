@@ -6,7 +6,7 @@ writes them to Parquet.
 """
 
 from calfrisk.simulate.cohort import CohortSummary, dump_config, simulate_chunk, simulate_cohort
-from calfrisk.simulate.dynamics import DayRecord, Trajectory, advance_days, step
+from calfrisk.simulate.dynamics import DayRecord, Trajectory, advance_days, skip_days, step
 from calfrisk.simulate.population import draw_population
 from calfrisk.simulate.state import HABITS, PHASES, SimParams, SimState, compile_params
 
@@ -24,5 +24,6 @@ __all__ = [
     "dump_config",
     "simulate_chunk",
     "simulate_cohort",
+    "skip_days",
     "step",
 ]
