@@ -69,17 +69,16 @@ def test_two_dimensional_input_is_refused() -> None:
         arrow.array(np.zeros((2, 2)))
 
 
-def test_simulating_does_not_import_pandas(tmp_path) -> None:
-    # pandas would cost a fresh `calfrisk simulate` ~0.2 s for nothing; a regression is easy to miss.
+def test_calfrisk_simulate_does_not_import_pandas(tmp_path) -> None:
+    # pandas would cost a fresh `calfrisk simulate` ~0.25 s for nothing; a regression is easy to miss.
     script = textwrap.dedent(
         f"""
         import sys
-        from calfrisk.config import load_cohort_config
-        from calfrisk.simulate import simulate_cohort
-        cfg = load_cohort_config(overrides={{"cohort": {{"n_athletes": 3, "n_days": 20, "chunk_size": 2}}}})
-        simulate_cohort(cfg, {str(tmp_path / "out")!r}, n_jobs=2)
+        from calfrisk.cli import main
+        main(["simulate", "--athletes", "3", "--days", "20", "--jobs", "2", "--out", {str(tmp_path / "o")!r}])
         print("pandas" in sys.modules)
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert (tmp_path / "o" / "truth.parquet").is_file()

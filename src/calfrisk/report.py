@@ -6,8 +6,8 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -22,6 +22,9 @@ from rich.table import Table
 from calfrisk.config import CohortConfig
 from calfrisk.schema import TABLES
 from calfrisk.simulate import CohortSummary
+
+if TYPE_CHECKING:  # pandas costs `calfrisk simulate` ~0.25 s to import, for an annotation
+    import pandas as pd
 
 __all__ = [
     "cohort_summary_table",
