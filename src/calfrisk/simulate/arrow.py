@@ -53,13 +53,37 @@ def array(values: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
 
 
 def timestamps_ms(ms: np.ndarray) -> pa.Array:
-    """Milliseconds since the epoch (int64) as an Arrow ``timestamp[ms]`` array, zero-copy."""
+    """Milliseconds since the epoch as an Arrow ``timestamp[ms]`` array (pandas reads datetime64).
+
+    Parameters
+    ----------
+    ms : ndarray of int64
+        Milliseconds since 1970-01-01, one dimension.
+
+    Returns
+    -------
+    pyarrow.TimestampArray
+        The same instants, sharing ``ms``' memory when it is contiguous int64.
+    """
     ms = np.ascontiguousarray(ms, dtype=np.int64)
     return pa.Array.from_buffers(pa.timestamp("ms"), len(ms), [None, pa.py_buffer(ms)], null_count=0)
 
 
 def dictionary(codes: np.ndarray, labels: Sequence[str]) -> pa.DictionaryArray:
-    """Integer codes into ``labels`` as an Arrow dictionary (pandas reads it as a categorical)."""
+    """Integer codes into ``labels`` as an Arrow dictionary array (pandas reads a categorical).
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Position of each value's label in ``labels``.
+    labels : sequence of str
+        The categories, in code order.
+
+    Returns
+    -------
+    pyarrow.DictionaryArray
+        Indices of ``codes``' integer type into a string dictionary.
+    """
     encoded = [label.encode() for label in labels]
     offsets = np.zeros(len(encoded) + 1, np.int32)
     np.cumsum([len(b) for b in encoded], out=offsets[1:])
@@ -73,10 +97,18 @@ def dictionary(codes: np.ndarray, labels: Sequence[str]) -> pa.DictionaryArray:
 
 
 def table(columns: Mapping[str, np.ndarray | pa.Array]) -> pa.Table:
-    """A table of the given columns (NumPy arrays converted with :func:`array`).
+    """A table of the given columns, NumPy arrays converted with :func:`array`.
 
-    Columns without missing values are declared non-null, so Parquet stores them without
-    definition levels (smaller files, faster writing).
+    Parameters
+    ----------
+    columns : mapping of str to ndarray or pyarrow.Array
+        Column name to values, in table order; all of one length.
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns without missing values are declared non-null, so Parquet stores them without
+        definition levels (smaller files, faster writing).
     """
     arrays = [c if isinstance(c, pa.Array) else array(c) for c in columns.values()]
     fields = [
