@@ -65,6 +65,24 @@ def test_plot_is_a_png_and_flags_override_the_profile(sample_model, tmp_path: Pa
     assert list(tmp_path.iterdir()) == [plot]  # nothing half-written beside it
 
 
+def test_a_strava_log_is_read_on_the_runners_clock_with_timezone(
+    sample_model, tmp_path: Path, capsys
+) -> None:
+    # Evening runs in Los Angeles are the next morning in UTC: named, the zone puts them back.
+    start = dt.datetime(2025, 3, 1, 3, 0)  # UTC = 19:00 the evening before in Los Angeles
+    runs = [Run(start + dt.timedelta(days=d), 8.0, 45.0) for d in range(0, 60, 2)]
+    strava = write_strava_csv(tmp_path / "activities.csv", runs)
+    last_utc = (start + dt.timedelta(days=58)).date()
+    args = ["predict", str(strava), "--model", str(sample_model), "--age", "40", "--format", "json"]
+    code, out, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert json.loads(out)[-1]["date"] == str(last_utc) and "kept in UTC" in err
+    code, out, err = run_cli([*args, "--timezone", "America/Los_Angeles"], capsys)
+    assert code == 0, err
+    assert json.loads(out)[-1]["date"] == str(last_utc - dt.timedelta(days=1))
+    assert "converted to America/Los_Angeles" in err
+
+
 def test_predict_with_a_model_directory_never_imports_mlflow(sample_model) -> None:
     code = (
         "import sys\nfrom calfrisk.cli import main\n"
@@ -145,6 +163,7 @@ def test_bad_logs_get_one_line_exit_2_and_no_output_file(
         (["--date", "2025-01-20"], "needs 28 days"),
         (["--age", "5"], "--age"),
         (["--plot", "risk.jpg"], "PNG"),
+        (["--timezone", "Europe/Bremen"], "--timezone 'Europe/Bremen': not a time zone"),
     ],
 )
 def test_bad_flags_get_one_line_and_exit_2(sample_model, capsys, args: list[str], expected: str) -> None:

@@ -27,8 +27,11 @@ def test_fit_session_gives_distance_timer_time_ascent_and_start(tmp_path: Path) 
     assert (row["distance_km"], row["duration_min"], row["elevation_gain_m"]) == (10.0, 55.0, 80.0)
     assert row["start_time"] == pd.Timestamp(START)
     assert row["source"] == str(tmp_path / "run.fit")
-    assert log.notes == (f"1 device file(s) ({tmp_path / 'run.fit'}) give no local time: their start times "
-                         "are kept in UTC (no time zone guessed)",)  # fmt: skip
+    expected = (
+        f"1 input(s) ({tmp_path / 'run.fit'}) give start times in UTC only: they are kept in UTC, "
+        "no time zone guessed (--timezone reads them on the runner's clock)"
+    )
+    assert log.notes == (expected,)
 
 
 def test_fit_local_timestamp_gives_local_time(tmp_path: Path) -> None:

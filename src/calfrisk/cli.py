@@ -249,6 +249,12 @@ def _shoe_km(values: tuple[str, ...]) -> dict[str, float]:
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day to score.")
 @click.option("--units", type=click.Choice(["km", "mi"]), default=None, help="Distance unit of a Garmin CSV.")
 @click.option(
+    "--timezone",
+    default=None,
+    metavar="ZONE",
+    help="Your IANA time zone (e.g. Europe/Berlin): start times a log gives in UTC only are read on it.",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
 @click.option(
@@ -273,6 +279,7 @@ def predict(
     start,
     end,
     units: str | None,
+    timezone: str | None,
     fmt: str,
     plot_path: Path | None,
 ) -> None:
@@ -305,7 +312,7 @@ def predict(
     profile = load_profile(profile_path, overrides)
     model, metadata = _load_predict_model(model_ref)
     today = dt.date.today()
-    run_log = read_logs(list(logs), units=units, today=today)
+    run_log = read_logs(list(logs), units=units, today=today, timezone=timezone)
     first = (day or start).date() if (day or start) else None
     last = (day or end).date() if (day or end) else None
     result = forecast(

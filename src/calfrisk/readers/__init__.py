@@ -33,6 +33,7 @@ from calfrisk.readers.garmin import read_garmin
 from calfrisk.readers.own_csv import OWN_CSV_COLUMNS, OWN_CSV_REQUIRED, read_own_csv
 from calfrisk.readers.strava import read_strava
 from calfrisk.readers.validate import Batch, session_frame
+from calfrisk.readers.zone import load_zone, to_local
 from calfrisk.schema import InputError
 
 __all__ = ["OWN_CSV_COLUMNS", "OWN_CSV_REQUIRED", "UNITS", "RunLog", "read_logs"]
@@ -94,8 +95,13 @@ def _listing(names: list[str], limit: int = 3) -> str:
 
 def _flag_notes(batches: list[Batch]) -> list[str]:
     notes = []
+    utc = [b.name for b in batches if "utc" in b.flags]
+    if utc:
+        notes.append(
+            f"{len(utc)} input(s) ({_listing(utc)}) give start times in UTC only: they are kept in UTC, "
+            "no time zone guessed (--timezone reads them on the runner's clock)"
+        )
     for flag, text in (
-        ("utc", "give no local time: their start times are kept in UTC (no time zone guessed)"),
         ("no_sport", "record no sport: read as runs"),
         # GPS altitude drifts by tens of metres within minutes; the dead band removes jitter only.
         (
@@ -119,6 +125,7 @@ def read_logs(
     *,
     units: str | None = None,
     today: dt.date | None = None,
+    timezone: str | None = None,
 ) -> RunLog:
     """Read training logs into one table of running sessions.
 
@@ -133,6 +140,10 @@ def read_logs(
         ft with mi). By default it is inferred where the file allows it.
     today : date, optional
         Sessions after this day are bad input. Default: the current date.
+    timezone : str, optional
+        The runner's IANA time zone (e.g. ``'Europe/Berlin'``). Start times a source gives in UTC
+        only (Strava, device files without an offset) are converted to it; without it they stay
+        in UTC and a note says so (see :mod:`~calfrisk.readers.zone`).
 
     Returns
     -------
@@ -144,7 +155,7 @@ def read_logs(
     InputError
         A missing, empty, unreadable or unrecognised file; a missing column; a bad or implausible
         value (named by file, row and column); no running session at all (saying what was skipped);
-        unknown ``units``.
+        unknown ``units`` or ``timezone``.
 
     Examples
     --------
@@ -158,6 +169,7 @@ def read_logs(
     """
     if units is not None and units not in UNITS:
         raise InputError(f"units must be 'km' or 'mi', got {units!r}")
+    zone = load_zone(timezone) if timezone is not None else None
     if isinstance(paths, str | Path):
         paths = [paths]
     if not paths:
@@ -177,6 +189,7 @@ def read_logs(
                 seen.add(item.key)
                 items.append(item)
     batches = [_read(item, today=today, units=units) for item in items]
+    converted = {b.name: n for b in batches if zone is not None and (n := to_local(b, zone))}
     sessions, dropped, combine_notes = combine(batches)
     skipped: Counter[str] = Counter()
     for batch in batches:
@@ -197,6 +210,11 @@ def read_logs(
         raise InputError(f"{given}: no sessions found")
     notes += [note for batch in batches for note in batch.notes]
     notes += _flag_notes(batches)
+    if converted:
+        notes.append(
+            f"{sum(converted.values())} start time(s) given in UTC only ({_listing(list(converted))}) "
+            f"converted to {zone.key} (--timezone)"
+        )
     notes += combine_notes
     if dropped:
         notes.append(

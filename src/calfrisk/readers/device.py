@@ -28,7 +28,8 @@ skipped, as its load cannot be weighed, and one note lists such files across all
 
 Times: devices record UTC. A FIT ``activity`` message's ``local_timestamp`` gives the device's
 offset from UTC, and a GPX/TCX timestamp written with a non-zero offset gives the local clock: then
-the start is local time. Otherwise it stays UTC (no zone is guessed) and a note says so.
+the start is local time. Otherwise it stays UTC (no zone is guessed) and a note says so, unless
+the runner names their zone (:mod:`calfrisk.readers.zone`).
 """
 
 from __future__ import annotations

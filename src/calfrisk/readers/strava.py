@@ -15,7 +15,7 @@ What the reader relies on (see ``formats.md``):
   second differ a thousandfold), and a note says so.
 - ``Activity Date`` is UTC in any of ``May 29, 2022, 3:53:35 PM``, ``2018-09-12 15:02:23``,
   ``29.05.2022, 15:53:35`` or ``29. Mai 2022, 15:53:35``; times stay in UTC (no zone is guessed)
-  and a note says so.
+  and a note says so, unless the runner names their zone (:mod:`calfrisk.readers.zone`).
 - Only runs count (``Run``, ``Trail Run``, ``Virtual Run``, German ``Lauf``, ``Trailrun``,
   ``Virtueller Lauf``); other types are counted as skipped. Moving time is preferred over elapsed.
 - Manual entries and runs recorded with GPS off have a distance of 0 (or none): they are skipped and
@@ -276,9 +276,7 @@ def read_strava(data: bytes, name: str, *, today: dt.date) -> Batch:
     if without_distance:
         batch.notes.append(without_distance_note(name, without_distance))
     if batch.sessions:
-        batch.notes.append(
-            f"{name}: Strava gives start times in UTC; they are kept in UTC (no time zone guessed)"
-        )
+        batch.flags.add("utc")  # Strava gives start times in UTC only
     if batch.sessions and not moving:
         batch.notes.append(f"{name}: no moving time in this export; durations are elapsed times")
     elif fell_back:
