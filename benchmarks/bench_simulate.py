@@ -8,7 +8,7 @@ the same interpreter, so that one case's memory cannot pollute another's. For ea
 
 * ``start-up s`` -- what a fresh process pays once, before its first cohort whatever its size,
   measured as a one-athlete, one-week cohort simulated first: loading the compiled kernel from
-  numba's cache (numba initialises its compiler context, which imports scipy.linalg: ~0.5 s in
+  numba's cache (numba initialises its compiler context, which imports scipy.linalg: ~0.3 s in
   all), pyarrow's Parquet writer, joblib. Like the interpreter's start-up and the imports (also
   outside ``sim s``) it is a fixed latency, not throughput: it is shown, and it is inside ``proc s``;
 * ``sim s`` -- wall seconds of the ``simulate_cohort`` call of the case, the first at this size in
@@ -39,7 +39,7 @@ References, measured in the same run
 
 How to run
 ----------
-``make bench`` runs ``.venv/bin/python benchmarks/bench_simulate.py`` (both cases, a few minutes on
+``make bench`` runs ``.venv/bin/python benchmarks/bench_simulate.py`` (both cases, under a minute on
 two cores). ``--quick`` runs only the 10,000-athlete case and its references. Other options::
 
     .venv/bin/python benchmarks/bench_simulate.py --athletes 10000 100000 --days 365 --jobs -1
