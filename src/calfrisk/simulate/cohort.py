@@ -249,6 +249,7 @@ def _summary(rec: Trajectory, n: int) -> CohortSummary:
 
 
 def chunk_ids(cfg: CohortConfig, chunk: int) -> np.ndarray:
+    """The athlete ids of chunk ``chunk`` (int32): ``chunk * chunk_size`` up to the cohort's end."""
     size = cfg.cohort.chunk_size
     return np.arange(chunk * size, min((chunk + 1) * size, cfg.cohort.n_athletes), dtype=np.int32)
 
@@ -286,8 +287,9 @@ def start_chunk(
 class _Workspace(threading.local):
     """Each worker thread's arrays, reused from chunk to chunk.
 
-    A chunk of 1,024 athletes over a year fills ~60 MB of uniforms and trajectory arrays; asking
-    the system for fresh pages every chunk cost more page faults than the kernel's own work.
+    A chunk of 1,024 athletes over a year fills ~65 MB of uniforms, trajectory and truth-key
+    arrays; asking the system for fresh pages every chunk cost more page faults than the kernel's
+    own work.
     """
 
     def __init__(self) -> None:
