@@ -81,6 +81,11 @@ def test_a_strava_log_is_read_on_the_runners_clock_with_timezone(
     assert code == 0, err
     assert json.loads(out)[-1]["date"] == str(last_utc - dt.timedelta(days=1))
     assert "converted to America/Los_Angeles" in err
+    profile = tmp_path / "profile.yaml"  # the same zone from the runner's profile
+    profile.write_text("timezone: America/Los_Angeles\n")
+    code, out, err = run_cli([*args, "--profile", str(profile)], capsys)
+    assert code == 0, err
+    assert json.loads(out)[-1]["date"] == str(last_utc - dt.timedelta(days=1))
 
 
 def test_predict_with_a_model_directory_never_imports_mlflow(sample_model) -> None:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calfrisk.profile import load_profile
 from calfrisk.readers import read_logs
 from calfrisk.readers.validate import Batch, Session
 from calfrisk.readers.zone import load_zone, to_local
@@ -69,6 +70,18 @@ def test_an_unknown_zone_is_one_line_naming_it(name: str) -> None:
         load_zone(name)
     message = str(caught.value)
     assert "\n" not in message and message.startswith(f"--timezone {name!r}: not a time zone")
+
+
+def test_the_profile_can_name_the_zone_and_a_bad_one_names_its_file(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text("age: 40\ntimezone: Asia/Kolkata\n")
+    bad.write_text("age: 40\ntimezone: Asia/Bremen\n")
+    assert load_profile(good).timezone == "Asia/Kolkata"
+    assert load_profile(good, {"timezone": "UTC"}).timezone == "UTC"  # a flag overrides the file
+    with pytest.raises(InputError) as caught:
+        load_profile(bad)
+    reason = "not a time zone (give an IANA name such as Europe/Berlin)"
+    assert str(caught.value) == f"{bad}: key 'timezone': {reason} (got 'Asia/Bremen')"
 
 
 @given(

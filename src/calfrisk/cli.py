@@ -252,7 +252,8 @@ def _shoe_km(values: tuple[str, ...]) -> dict[str, float]:
     "--timezone",
     default=None,
     metavar="ZONE",
-    help="Your IANA time zone (e.g. Europe/Berlin): start times a log gives in UTC only are read on it.",
+    help="Your IANA time zone (e.g. Europe/Berlin): start times a log gives in UTC only are read on "
+    "it. Overrides the profile's timezone.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
@@ -299,6 +300,7 @@ def predict(
     from calfrisk.predict import forecast
     from calfrisk.profile import load_profile
     from calfrisk.readers import read_logs
+    from calfrisk.readers.zone import load_zone
 
     overrides = {
         "athlete_id": athlete_id,
@@ -308,11 +310,14 @@ def predict(
         "glute_test_score": glute_score,
         "calf_test_score": calf_score,
         "shoe_km": _shoe_km(shoe_km),
+        "timezone": timezone,
     }
+    if timezone is not None:
+        load_zone(timezone)  # a bad flag is named as the flag, not as a profile key
     profile = load_profile(profile_path, overrides)
     model, metadata = _load_predict_model(model_ref)
     today = dt.date.today()
-    run_log = read_logs(list(logs), units=units, today=today, timezone=timezone)
+    run_log = read_logs(list(logs), units=units, today=today, timezone=profile.timezone)
     first = (day or start).date() if (day or start) else None
     last = (day or end).date() if (day or end) else None
     result = forecast(

@@ -39,17 +39,21 @@ PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
 
-class Range(_Frozen):
+class _Bounded(_Frozen):
+    """Anything with ``low`` and ``high`` bounds (declared by the subclass, so YAML keeps its order)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Bounded:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
+        return self
+
+
+class Range(_Bounded):
     """A closed interval ``[low, high]``."""
 
     low: float
     high: float
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Range:
-        if self.low > self.high:
-            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
-        return self
 
 
 class Cohort(_Frozen):
@@ -63,7 +67,7 @@ class Cohort(_Frozen):
     burn_in_days: NonNegativeInt
 
 
-class TruncatedNormal(_Frozen):
+class TruncatedNormal(_Bounded):
     """A normal distribution clipped to ``[low, high]``."""
 
     mean: float
@@ -72,7 +76,7 @@ class TruncatedNormal(_Frozen):
     high: float
 
 
-class LogNormal(_Frozen):
+class LogNormal(_Bounded):
     """A log-normal distribution given by its median and log-scale ``sigma``, clipped."""
 
     median: Positive

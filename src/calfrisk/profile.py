@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from calfrisk.schema import InputError
 from calfrisk.validation import Frozen, describe_error, overlay, read_yaml
@@ -35,6 +36,18 @@ class RunnerProfile(Frozen):
     stretching_habit: bool | None = None  # stretches after running
     shoe_km: dict[str, NonNegative] = Field(default_factory=dict)  # km before the log, by shoe name
     strains: list[dt.date] = Field(default_factory=list)  # calf-strain onsets inside the log's period
+    # IANA zone of the runner's clock: start times a log gives in UTC only are read on it.
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError("not a time zone (give an IANA name such as Europe/Berlin)") from None
+        return name
 
 
 def load_profile(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> RunnerProfile:

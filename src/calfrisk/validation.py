@@ -64,4 +64,6 @@ def describe_error(error: Mapping[str, Any]) -> str:
         return f"missing key '{key}'"
     given = error.get("input")
     shown = "" if isinstance(given, Mapping) else f" (got {given!r})"
-    return f"key '{key}': {error['msg']}{shown}"
+    # A validator's own ValueError reads as written, without pydantic's "Value error, " prefix.
+    reason = error.get("ctx", {}).get("error") if error["type"] == "value_error" else None
+    return f"key '{key}': {reason if reason is not None else error['msg']}{shown}"
