@@ -55,6 +55,10 @@ def test_user_file_is_laid_over_defaults(tmp_path: Path) -> None:
         ("population:\n  hill_share: {low: 0.5, high: 0.1}\n", "'population.hill_share': low (0.5) must not"),
         ("population:\n  age: {low: 60, high: 20}\n", "'population.age': low (60.0) must not exceed high"),
         ("population:\n  base_weekly_km: {low: 80, high: 10}\n", "'population.base_weekly_km': low (80.0)"),
+        (
+            "effects:\n  acwr: {threshold: 2.0, cap: 1.5}\n",
+            "'effects.acwr': cap (1.5) must exceed threshold (2.0)",
+        ),
         ("cohort: [1, 2]\n", "key 'cohort'"),
         ("cohort: {n_athletes: 3\n", "not valid YAML"),
         ("- 1\n", "expected a mapping"),

@@ -212,6 +212,14 @@ class ThresholdEffect(Effect):
     per: Positive
     cap: float
 
+    @model_validator(mode="after")
+    def _cap_above_threshold(self) -> ThresholdEffect:
+        # Otherwise the covariate is 0 whatever happens and the effect vanishes without a word
+        # (to switch an effect off, set its hazard_ratio to 1).
+        if self.cap <= self.threshold:
+            raise ValueError(f"cap ({self.cap}) must exceed threshold ({self.threshold})")
+        return self
+
 
 class CenteredEffect(Effect):
     """Hazard ratio per ``per`` units away from ``center``."""
