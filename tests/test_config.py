@@ -59,6 +59,15 @@ def test_user_file_is_laid_over_defaults(tmp_path: Path) -> None:
             "effects:\n  acwr: {threshold: 2.0, cap: 1.5}\n",
             "'effects.acwr': cap (1.5) must exceed threshold (2.0)",
         ),
+        # Ranges keep to their domain: shares within [0, 1], days and km positive.
+        ("population:\n  speed_share: {low: 0.2, high: 1.5}\n", "key 'population.speed_share.high'"),
+        ("training:\n  holiday_days: {low: -2, high: 9}\n", "key 'training.holiday_days.low'"),
+        (
+            "injury:\n  grades:\n  - {share: 0.6, layoff_days: {low: 0, high: 28}}\n"
+            "  - {share: 0.32, layoff_days: {low: 28, high: 42}}\n"
+            "  - {share: 0.08, layoff_days: {low: 84, high: 120}}\n",
+            "key 'injury.grades.0.layoff_days.low'",
+        ),
         ("cohort: [1, 2]\n", "key 'cohort'"),
         ("cohort: {n_athletes: 3\n", "not valid YAML"),
         ("- 1\n", "expected a mapping"),

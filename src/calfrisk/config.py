@@ -56,6 +56,27 @@ class Range(_Bounded):
     high: float
 
 
+class PositiveRange(Range):
+    """A closed interval of positive values (km, days, weeks, factors)."""
+
+    low: Positive
+    high: Positive
+
+
+class NonNegativeRange(Range):
+    """A closed interval of values that may be 0 but not negative."""
+
+    low: NonNegative
+    high: NonNegative
+
+
+class ShareRange(Range):
+    """A closed interval of shares, within ``[0, 1]``."""
+
+    low: Probability
+    high: Probability
+
+
 class Cohort(_Frozen):
     """Size, period, seed and chunking of the simulated cohort."""
 
@@ -117,10 +138,10 @@ class Population(_Frozen):
     base_weekly_km: LogNormal
     progression: Shares
     shoe_pairs_shares: Annotated[list[Probability], Field(min_length=1, max_length=4)]
-    shoe_replace_km: Range
+    shoe_replace_km: PositiveRange
     never_replace_share: Probability
-    hill_share: Range
-    speed_share: Range
+    hill_share: ShareRange
+    speed_share: ShareRange
     strength_sessions_shares: Annotated[list[Probability], Field(min_length=1, max_length=5)]
     strength_to_calf: Annotated[float, Field(ge=-1, le=1)]
     strength_to_glute: Annotated[float, Field(ge=-1, le=1)]
@@ -129,7 +150,7 @@ class Population(_Frozen):
     warmup_share: Probability
     stretching_share: Probability
     prior_strains_per_year: NonNegative
-    easy_pace_min_per_km: Range
+    easy_pace_min_per_km: PositiveRange
     terrain_m_per_km: LogNormal
 
     @model_validator(mode="after")
@@ -156,20 +177,20 @@ class Training(_Frozen):
     distance_sigma: NonNegative
     long_run_share: Probability
     quality_share: Probability
-    race_gap_weeks: Range
-    build_weeks: Range
+    race_gap_weeks: PositiveRange
+    build_weeks: NonNegativeRange
     build_growth_per_week: ByHabit
-    peak_factor: Range
+    peak_factor: PositiveRange
     taper_days: NonNegativeInt
     taper_level: Positive
     post_race_level: Positive
     spike_prob_per_day: ByHabit
     spike_factor: Positive
     holidays_per_year: NonNegative
-    holiday_days: Range
+    holiday_days: NonNegativeRange
     holiday_run_factor: Probability
     illnesses_per_year: NonNegative
-    illness_days: Range
+    illness_days: NonNegativeRange
     comeback_level: ByHabit
     comeback_days: PositiveInt
 
@@ -178,7 +199,7 @@ class Grade(_Frozen):
     """One strain grade: its share of strains and its layoff in days."""
 
     share: Probability
-    layoff_days: Range
+    layoff_days: PositiveRange
 
 
 class Injury(_Frozen):
