@@ -154,6 +154,23 @@ def test_compare_lists_the_runs(trained, capsys, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize(
+    "argv",
+    [
+        ["compare", "--experiment", "demo"],
+        ["predict", "examples/runner_log.csv", "--model", "models:/calfrisk@champion"],
+    ],
+)
+def test_reading_a_store_that_does_not_exist_creates_none(argv, tmp_path, capsys, monkeypatch) -> None:
+    # Looking things up must not leave an empty mlflow.db behind (nor mlflow's INFO lines).
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    argv = [str(ROOT / a) if a.startswith("examples/") else a for a in argv]
+    code, _out, err = run_cli(argv, capsys)
+    assert code == 2 and err.count("\n") == 1 and "no MLflow store at mlflow.db" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
     ("setup", "needle"),
     [
         ("drop_truth", "truth.parquet"),

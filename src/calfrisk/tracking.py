@@ -50,11 +50,34 @@ def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _mlflow():
+def _sqlite_file(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` tracking URI (relative or absolute), else None."""
+    prefix = "sqlite:///"
+    return Path(uri[len(prefix) :].split("?", 1)[0]) if uri.startswith(prefix) else None
+
+
+def _mlflow(*, reading: bool = False):
+    """mlflow, pointed at the tracking URI in force.
+
+    ``reading``: the caller only looks things up. A local SQLite store that does not exist is then
+    an error instead of a new empty database left in the working directory, and mlflow's INFO
+    lines stay quiet (set ``MLFLOW_LOGGING_LEVEL`` to see them).
+    """
+    from calfrisk.schema import InputError
+
+    uri = tracking_uri()
+    store = _sqlite_file(uri)
+    if reading and store is not None and not store.is_file():
+        raise InputError(
+            f"no MLflow store at {store} ({uri}): nothing is tracked here yet "
+            "(`calfrisk train` creates it; MLFLOW_TRACKING_URI points elsewhere)"
+        )
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    if reading:
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     import mlflow
 
-    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_tracking_uri(uri)
     return mlflow
 
 
@@ -205,7 +228,7 @@ def fetch_model_dir(uri: str) -> Path:
     from calfrisk.persist import METADATA_FILE
     from calfrisk.schema import InputError
 
-    mlflow = _mlflow()
+    mlflow = _mlflow(reading=True)
     try:
         root = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     except Exception as exc:  # mlflow raises its own and OS errors for unknown names and stores
@@ -219,7 +242,7 @@ def fetch_model_dir(uri: str) -> Path:
 
 def run_predictions(run_id: str) -> pd.DataFrame:
     """A tracked run's test predictions: ``athlete_id``, ``date``, ``label``, one column per model."""
-    mlflow = _mlflow()
+    mlflow = _mlflow(reading=True)
     with tempfile.TemporaryDirectory() as tmp:
         path = mlflow.artifacts.download_artifacts(
             run_id=run_id, artifact_path=PREDICTIONS_FILE, dst_path=tmp
@@ -234,8 +257,10 @@ def compare_runs(experiment: str, sort: str = "roc_auc") -> pd.DataFrame:
     ------
     KeyError
         If the experiment does not exist.
+    InputError
+        If the local tracking store does not exist.
     """
-    mlflow = _mlflow()
+    mlflow = _mlflow(reading=True)
     found = mlflow.get_experiment_by_name(experiment)
     if found is None:
         raise KeyError(experiment)
