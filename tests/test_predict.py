@@ -159,6 +159,17 @@ def test_days_that_cannot_be_scored_are_refused(example, loaded, kwargs, message
         forecast(sessions, model, meta, profile, today=TODAY, **kwargs)
 
 
+def test_a_log_too_short_to_score_says_so_without_blaming_a_flag(example, loaded) -> None:
+    sessions, profile = example
+    model, meta = loaded
+    short = sessions[sessions["date"] < sessions["date"].iloc[0] + pd.Timedelta(days=10)]
+    with pytest.raises(InputError) as caught:
+        forecast(short, model, meta, profile, today=TODAY)
+    message = str(caught.value)
+    assert message.startswith("the log covers ") and "needs 28 days of log" in message
+    assert "--" not in message  # no day was asked for: no flag to blame
+
+
 def test_a_shoe_km_for_a_shoe_not_in_the_log_is_refused(example, loaded) -> None:
     sessions, _ = example
     model, meta = loaded

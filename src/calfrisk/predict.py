@@ -234,6 +234,13 @@ def _day_range(
     if start_ts > end_ts:
         raise InputError(f"--from {start_ts.date()}: after --to {end_ts.date()}")
     earliest = first + pd.Timedelta(days=min_history)
+    if start_ts < earliest and start is None and end is None:
+        # No day was asked for: the log itself is too short, which is what to say.
+        span = (last - first).days + 1
+        raise InputError(
+            f"the log covers {span} day(s), {first.date()} to {last.date()}: the model needs "
+            f"{min_history} days of log before the day it scores (the first it can is {earliest.date()})"
+        )
     if start_ts < earliest:
         raise InputError(
             f"--from/--date {start_ts.date()}: the model needs {min_history} days of log before a day; "
