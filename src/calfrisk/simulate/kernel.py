@@ -219,7 +219,7 @@ def advance(
     """Advance every athlete by ``u.shape[0]`` days in place, writing day ``t`` to column ``t0 + t``.
 
     With ``record`` false nothing is written to the ``o_*`` arrays (a burn-in): the records are
-    about a quarter of the loop's time.
+    about a fifth of the loop's time.
 
     The rules are those documented in :func:`calfrisk.simulate.step`; see the module docstring for why
     they live in a compiled loop.
