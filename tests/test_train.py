@@ -178,6 +178,7 @@ def test_reading_a_store_that_does_not_exist_creates_none(argv, tmp_path, capsys
         ("horizon_zero", "horizon_days"),
         ("unknown_model", "unknown model"),
         ("models_flag", "--models"),
+        ("horizon_too_long", "no eligible day: a day needs"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_logged(
@@ -196,6 +197,8 @@ def test_bad_input_is_one_line_exit_2_nothing_logged(
         log.to_parquet(data / "training_log.parquet")
     elif setup == "horizon_zero":
         config.write_text(TINY + "data: {horizon_days: 0}\n")
+    elif setup == "horizon_too_long":
+        config.write_text(TINY + "data: {horizon_days: 400}\n")
     elif setup == "unknown_model":
         config.write_text(TINY + "models: {xgboost: {params: {}}}\n")
     else:

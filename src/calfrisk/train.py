@@ -178,6 +178,13 @@ def train_models(
     X, y = X[keep].reset_index(drop=True), labels["label"].to_numpy()[keep]
     athlete = panel["athlete_id"].to_numpy()[keep]
     dates = panel["date"].to_numpy()[keep]
+    if not keep.any():
+        span = int(panel.groupby("athlete_id")["date"].nunique().max()) if len(panel) else 0
+        raise InputError(
+            f"training data: no eligible day: a day needs {cfg.data.min_history_days} days before it "
+            f"(data.min_history_days) and {cfg.data.horizon_days} after it (data.horizon_days), and "
+            f"the longest athlete record is {span} days"
+        )
     if y.sum() == 0:
         raise InputError("training data: no strain onset among the eligible days; nothing to learn")
     train, test = held_out_athletes(athlete, cfg.data.test_fraction, cfg.data.seed)
