@@ -97,6 +97,21 @@ def test_own_csv_accepts_semicolons_a_bom_and_gzip(tmp_path: Path) -> None:
     assert table["distance_km"].tolist() == [8.2, 5.0]
 
 
+def test_own_csv_separated_by_semicolons_may_use_decimal_commas(tmp_path: Path) -> None:
+    # What a spreadsheet in a comma-decimal locale saves: ';' between cells, ',' before decimals.
+    text = "date;distance_km;duration_min;elevation_gain_m;rpe\n2025-03-01;8,2;46,5;60;4\n"
+    text += "2025-03-02;10;55,25;;\n"
+    log = read(write(tmp_path / "log.csv", text))
+    assert log.sessions["distance_km"].tolist() == [8.2, 10.0]
+    assert log.sessions["duration_min"].tolist() == [46.5, 55.25]
+    assert any("decimal comma" in note for note in log.notes)
+    tabbed = read(write(tmp_path / "tabs.csv", text.replace(";", "\t")))
+    assert tabbed.sessions["distance_km"].tolist() == [8.2, 10.0]
+    mixed = write(tmp_path / "mixed.csv", "date;distance_km;duration_min\n2025-03-01;8,2;46.5\n")
+    with pytest.raises(InputError, match=r"mixes decimal commas \('8,2'\) and decimal points \('46.5'\)"):
+        read(mixed)
+
+
 def test_own_csv_format_is_documented_with_its_columns() -> None:
     import calfrisk.readers.own_csv as own
 

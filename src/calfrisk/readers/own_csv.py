@@ -13,7 +13,7 @@ column                  required  value
 ``date``                yes       ``YYYY-MM-DD``, or a local date-time ``YYYY-MM-DDTHH:MM`` or
                                   ``YYYY-MM-DDTHH:MM:SS`` (a space may replace the ``T``). No time
                                   zone suffix: times are the runner's local time.
-``distance_km``         yes       distance in kilometres, > 0 (a dot is the decimal mark)
+``distance_km``         yes       distance in kilometres, > 0 (a dot is the decimal mark; see below)
 ``duration_min``        yes       moving time in minutes, > 0
 ``elevation_gain_m``    no        total ascent in metres, >= 0
 ``session_type``        no        one of ``easy``, ``long``, ``tempo``, ``intervals``, ``hills``,
@@ -21,6 +21,10 @@ column                  required  value
 ``shoe``                no        the shoe's name, free text
 ``rpe``                 no        perceived exertion, a number from 1 to 10
 ======================  ========  =================================================================
+
+A file separated by semicolons or tabs (as spreadsheets in comma-decimal locales save CSV) may use
+a decimal comma instead (``8,2``), the same in every number, and a note says so; in a
+comma-separated file the decimal mark is a dot. No number is ever grouped in thousands.
 
 Units are in the names, so nothing is guessed. An empty optional cell is missing (NA); an empty
 required cell is an error. Any other column is an error naming it (so a typo such as
@@ -110,6 +114,22 @@ def _or_nan(value: float | None) -> float:
     return math.nan if value is None else value
 
 
+#: The own format's number columns.
+_NUMBERS = ("distance_km", "duration_min", "elevation_gain_m", "rpe")
+
+
+def _decimal_mark(table: Table, columns: list[int]) -> str:
+    """``','`` when a file separated by semicolons or tabs writes decimal commas, else ``'.'``."""
+    if table.delimiter == ",":
+        return "."
+    cells = [row[i] for _, row in table.rows for i in columns]
+    comma = next((c for c in cells if "," in c), None)
+    point = next((c for c in cells if "." in c), None)
+    if comma is not None and point is not None:
+        raise InputError(f"{table.name}: mixes decimal commas ({comma!r}) and decimal points ({point!r})")
+    return "," if comma is not None else "."
+
+
 def read_own_csv(data: bytes, name: str, *, today: dt.date) -> Batch:
     """Read a log in calfrisk's own CSV format (see the module docstring).
 
@@ -136,6 +156,11 @@ def read_own_csv(data: bytes, name: str, *, today: dt.date) -> Batch:
     positions = _columns(table)
     headers = {key: table.header[i] for key, i in positions.items()}
     batch = Batch(name=name, rank=0, notes=list(table.notes))
+    decimal = _decimal_mark(table, [i for key, i in positions.items() if key in _NUMBERS])
+    if decimal == ",":
+        batch.notes.append(
+            f"{name}: numbers read with a decimal comma (the file is separated by semicolons or tabs)"
+        )
     for row, cells in table.rows:
         cell = {key: cells[i] for key, i in positions.items()}
 
@@ -143,7 +168,7 @@ def read_own_csv(data: bytes, name: str, *, today: dt.date) -> Batch:
             return location(name, row, headers[key])
 
         def number(key: str, cell: dict[str, str] = cell) -> float | None:
-            return parse_number(cell.get(key, ""), where=where(key), decimal=".") if key in cell else None
+            return parse_number(cell.get(key, ""), where=where(key), decimal=decimal) if key in cell else None
 
         for key in OWN_CSV_REQUIRED:
             if cell[key] in MISSING:

@@ -36,12 +36,15 @@ class Table:
         Rows whose cells are all empty are left out.
     notes : list of str
         What was assumed while reading (e.g. the text encoding).
+    delimiter : str
+        The cell separator, told from the header: ``,``, ``;`` or a tab.
     """
 
     name: str
     header: list[str]
     rows: list[tuple[int, list[str]]]
     notes: list[str]
+    delimiter: str = ","
 
     def find(self, *names: str) -> list[int]:
         """Positions of the columns called any of ``names`` (case-insensitive), in file order."""
@@ -104,7 +107,8 @@ def read_table(data: bytes, name: str) -> Table:
     if not text.strip():
         raise InputError(f"{name}: the file is empty")
     lines = text.lstrip("\r\n").splitlines()
-    reader = csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=_delimiter(lines[0]))
+    delimiter = _delimiter(lines[0])
+    reader = csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
         rows: list[tuple[int, list[str]]] = []
@@ -126,7 +130,7 @@ def read_table(data: bytes, name: str) -> Table:
         raise InputError(f"{name}: not a readable CSV file ({exc})") from None
     if not rows:
         raise InputError(f"{name}: a header but no rows")
-    return Table(name=name, header=header, rows=rows, notes=notes)
+    return Table(name=name, header=header, rows=rows, notes=notes, delimiter=delimiter)
 
 
 _PLAIN = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
