@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from calfrisk.readers.zone import find_zone
 from calfrisk.schema import InputError
 from calfrisk.validation import Frozen, describe_error, overlay, read_yaml
 
@@ -42,11 +42,8 @@ class RunnerProfile(Frozen):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str | None) -> str | None:
-        if name is not None:
-            try:
-                zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError("not a time zone (give an IANA name such as Europe/Berlin)") from None
+        if name is not None and find_zone(name) is None:
+            raise ValueError("not a time zone (give an IANA name such as Europe/Berlin)")
         return name
 
 

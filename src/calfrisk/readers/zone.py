@@ -16,7 +16,15 @@ import zoneinfo
 from calfrisk.readers.validate import Batch
 from calfrisk.schema import InputError
 
-__all__ = ["load_zone", "to_local"]
+__all__ = ["find_zone", "load_zone", "to_local"]
+
+
+def find_zone(name: str) -> zoneinfo.ZoneInfo | None:
+    """The IANA time zone called ``name``, or None if there is none by that name."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def load_zone(name: str) -> zoneinfo.ZoneInfo:
@@ -36,11 +44,11 @@ def load_zone(name: str) -> zoneinfo.ZoneInfo:
     InputError
         ``name`` is not a known zone (one line, naming it).
     """
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    zone = find_zone(name)
+    if zone is None:
         example = "an IANA name such as Europe/Berlin or America/New_York"
-        raise InputError(f"--timezone {name!r}: not a time zone (give {example})") from None
+        raise InputError(f"--timezone {name!r}: not a time zone (give {example})")
+    return zone
 
 
 def to_local(batch: Batch, zone: zoneinfo.ZoneInfo) -> int:
