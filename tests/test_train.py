@@ -212,6 +212,88 @@ def test_bad_input_is_one_line_exit_2_nothing_logged(
     assert not (tmp_path / "m").exists() and not (tmp_path / "mlflow.db").exists()
 
 
+def test_a_cohort_that_runs_past_today_trains_and_its_served_example_scores(tmp_path, capsys, monkeypatch):
+    """A simulated cohort may end after today; its served model's example must still read as a real log."""
+    import datetime as dt
+
+    import mlflow
+    from mlflow.models import Model
+
+    from calfrisk.simulate import simulate_cohort
+    from tests.conftest import small_config
+
+    today = dt.date.today()
+    cfg = small_config(n_athletes=64, start_date=today - dt.timedelta(days=40), n_days=120)
+    data = tmp_path / "future"
+    simulate_cohort(cfg, data, n_jobs=1)
+    assert pd.read_parquet(data / "training_log.parquet")["date"].max().date() > today
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    argv = ["train", "--data", str(data), "--config", str(tmp_path / "tiny.yaml"), "--models", "gbm"]
+    code, _out, err = run_cli([*argv, "--register", "future"], capsys)
+    assert code == 0, err
+    mlflow.set_tracking_uri(uri)
+    logged = mlflow.artifacts.download_artifacts("models:/future@champion")
+    example = Model.load(logged).load_input_example(logged)
+    assert example["date"].max() <= today.isoformat()
+    answer = mlflow.pyfunc.load_model("models:/future@champion").predict(example)
+    assert len(answer) == 1 and 0 < answer["risk"].iloc[0] < 1
+
+
+def test_example_log_moves_a_future_log_back_by_whole_weeks(small_tables) -> None:
+    import datetime as dt
+
+    from calfrisk.export import example_log
+
+    as_is = example_log(small_tables, days=90, today=dt.date(2100, 1, 1))
+    first = pd.to_datetime(small_tables["training_log"]["date"]).min()
+    assert as_is["date"].min() >= first.strftime("%Y-%m-%d")
+    for today in (first.date() + dt.timedelta(days=45), first.date() - dt.timedelta(days=400)):
+        moved = example_log(small_tables, days=90, today=today)
+        shift = pd.to_datetime(as_is["date"]) - pd.to_datetime(moved["date"])
+        assert shift.nunique() == 1 and shift.iloc[0].days % 7 == 0
+        # The smallest such move: a week less would put the last session after today.
+        last = pd.Timestamp(moved["date"].iloc[-1]).date()
+        assert last <= today < last + dt.timedelta(days=7)
+        assert moved.drop(columns="date").equals(as_is.drop(columns="date"))
+
+
+def _refuse_training(*args, **kwargs):
+    raise AssertionError("training started: this should have been refused before it")
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--models", "logistic", "--out", "m"], "'--out'"),
+        (["--models", "logistic", "--register", "x"], "'--register'"),
+        (["--register", "x", "--no-tracking"], "--register needs tracking"),
+        (["--register", "a/b"], "registered model name 'a/b'"),
+        (["--metrics-json", "notes.txt/metrics.json"], "notes.txt is a file"),
+        (["--metrics-json", "."], "is a directory"),
+        (["--experiment", "gone"], "experiment 'gone': deleted"),
+        (["--out", "notes.txt/model"], "notes.txt is a file"),
+    ],
+)
+def test_what_the_end_of_a_run_needs_is_checked_before_it_starts(
+    small_cohort, tmp_path, capsys, monkeypatch, extra, needle
+):
+    import mlflow
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a folder\n")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    if "gone" in extra:
+        mlflow.set_tracking_uri(uri)
+        client = mlflow.MlflowClient()
+        client.delete_experiment(client.create_experiment("gone"))
+    monkeypatch.setattr("calfrisk.train.train_models", _refuse_training)
+    code, _out, err = run_cli(["train", "--data", str(small_cohort[1]), *extra], capsys)
+    assert code == 2 and err.count("\n") == 1 and needle in err, err
+
+
 @settings(max_examples=30, deadline=None)
 @given(ids=st.lists(st.integers(0, 30), min_size=4, max_size=200), seed=st.integers(0, 1000))
 def test_no_athlete_is_in_both_train_and_test(ids: list[int], seed: int) -> None:

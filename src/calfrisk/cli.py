@@ -111,19 +111,51 @@ def train(
     import json
 
     from calfrisk.config import load_train_config
-    from calfrisk.io import atomic_write_text, check_output_dir
+    from calfrisk.io import atomic_write_text, check_output_dir, check_output_file
     from calfrisk.report import print_training, step_progress
     from calfrisk.train import load_cohort, model_metadata, train_models
 
     cfg = load_train_config(config_path)
+    chosen = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
+    names = list(cfg.models) if chosen is None else chosen
+    unknown = [name for name in names if name not in cfg.models]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown model {unknown[0]!r} (configured: {', '.join(cfg.models)})", param_hint="'--models'"
+        )
+    has_gbm = "gbm" in names
+    # Everything below the fits is checked before them: a run is never lost at its end.
+    for flag, given in (("--out", out_dir), ("--register", register)):
+        if given is not None and not has_gbm:
+            raise click.BadParameter(
+                f"{given}: only the gradient boosting (gbm) is saved or registered, and it is not among "
+                f"the models trained ({', '.join(names)})",
+                param_hint=f"'{flag}'",
+            )
+    if register is not None and no_tracking:
+        raise click.UsageError("--register needs tracking: drop --no-tracking")
     if out_dir is not None:
         check_output_dir(out_dir, overwrite=overwrite)
+    if metrics_json is not None:
+        check_output_file(metrics_json, flag="--metrics-json")
     tables, cohort = load_cohort(data_dir)
-    chosen = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
+    log_example = None
+    if not no_tracking:
+        from calfrisk.export import example_log
+        from calfrisk.tracking import check_tracking
+
+        # The progress steps report the logging; mlflow's own INFO lines and download bars
+        # (checking the input example) would interleave with them. Its warnings still show; either
+        # variable set by the user wins. Set before mlflow is first imported, which reads them.
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        check_tracking(experiment, register)
+        if has_gbm:
+            log_example = example_log(tables, min_days=cfg.data.min_history_days + 1)
+            _check_example(log_example)
     with step_progress() as progress:
         result = train_models(tables, cfg, cohort=cohort, models=chosen, progress=progress)
     meta = model_metadata(result, cohort, data_dir)
-    has_gbm = "gbm" in result.pipelines
     if out_dir is not None and has_gbm:
         from calfrisk.persist import save_model
 
@@ -132,7 +164,6 @@ def train(
     if not no_tracking:
         import tempfile
 
-        from calfrisk.export import runner_log
         from calfrisk.panel import daily_panel
         from calfrisk.tracking import log_training
 
@@ -146,12 +177,6 @@ def train(
 
                 model_dir = save_model(result.pipelines["gbm"], Path(tmp) / "model", meta)
             progress("log to MLflow")
-            # The step above reports the logging; mlflow's own INFO lines and download bars
-            # (checking the input example) would interleave with it. Its warnings still show;
-            # either variable set by the user wins.
-            os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
-            os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-            first = int(result.predictions["athlete_id"].iloc[0])
             run_id = log_training(
                 result,
                 cfg.model_dump(),
@@ -160,7 +185,7 @@ def train(
                 input_example=example.head(5),
                 register_as=register,
                 model_dir=model_dir if has_gbm else None,
-                log_example=runner_log(tables, first).tail(120).reset_index(drop=True),
+                log_example=log_example,
             )
     if metrics_json is not None:
         atomic_write_text(metrics_json, json.dumps(result.metrics, indent=2) + "\n")
@@ -297,6 +322,10 @@ def predict(
         raise click.BadParameter(
             f"{plot_path}: the plot is written as PNG (name it *.png)", param_hint="'--plot'"
         )
+    if plot_path is not None:
+        from calfrisk.io import check_output_file
+
+        check_output_file(plot_path, flag="--plot")
     from calfrisk.predict import forecast
     from calfrisk.profile import load_profile
     from calfrisk.readers import read_logs
@@ -357,6 +386,18 @@ def predict(
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(DISCLAIMER, err=True)
+
+
+def _check_example(log) -> None:
+    """Read the served model's input example as the served model will, before training."""
+    import tempfile
+
+    from calfrisk.readers import read_logs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "example.csv"
+        log.to_csv(path, index=False)
+        read_logs([path])
 
 
 def _load_predict_model(reference: str) -> tuple[object, dict]:

@@ -7,11 +7,14 @@ their km before the log, the profile and the dates of strains; no latent simulat
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["EXAMPLE_ATHLETE", "SHOE_NAMES", "runner_log", "runner_profile", "write_example"]
+from calfrisk.schema import InputError
+
+__all__ = ["EXAMPLE_ATHLETE", "SHOE_NAMES", "example_log", "runner_log", "runner_profile", "write_example"]
 
 #: The sample cohort's athlete shipped as ``examples/``: 58, jumpy progression, three pairs of shoes,
 #: 70-100 km a week, a grade-1 strain in July and a grade-2 strain on 1 November.
@@ -53,6 +56,68 @@ def runner_log(tables: dict[str, pd.DataFrame], athlete_id: int) -> pd.DataFrame
             "shoe": [_shoe_name(int(s)) for s in log["shoe_id"]],
         }
     )
+
+
+def example_log(
+    tables: dict[str, pd.DataFrame], *, days: int = 120, min_days: int = 29, today: dt.date | None = None
+) -> pd.DataFrame:
+    """A short log from a cohort that reads as a runner's own: the served model's input example.
+
+    The first athlete (by id) whose sessions in the cohort's first ``days`` days span at least
+    ``min_days`` days gives those sessions. A simulated cohort may run past today, which no real
+    log does (the readers refuse a future session); such an example is moved back by whole weeks
+    (weekdays kept) until its last session is on or before ``today``. Its dates only illustrate the
+    format: nothing else about the cohort changes.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        A simulated cohort (``training_log`` at least).
+    days : int, default=120
+        Days of the cohort's log the example covers.
+    min_days : int, default=29
+        The span, first to last session, an athlete needs: a model scores a day after 28 days of log.
+    today : date, optional
+        The date the example must not pass; default the system date.
+
+    Returns
+    -------
+    DataFrame
+        The example in :func:`runner_log`'s columns.
+
+    Raises
+    ------
+    InputError
+        If no athlete's sessions span ``min_days`` days within the first ``days``.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> from calfrisk.train import load_cohort
+    >>> tables, _ = load_cohort("data/synthetic/sample")
+    >>> log = example_log(tables, today=datetime.date(2025, 2, 1))
+    >>> log["date"].max() <= "2025-02-01"
+    True
+    """
+    today = today or dt.date.today()
+    log = tables["training_log"]
+    dates = pd.to_datetime(log["date"])
+    window = log[dates < dates.min() + pd.Timedelta(days=days)]
+    span = window.groupby("athlete_id")["date"].agg(lambda d: (d.max() - d.min()).days + 1)
+    enough = span.index[span.to_numpy() >= min_days]
+    if len(enough) == 0:
+        raise InputError(
+            f"training_log: no athlete's sessions span {min_days} days within the first {days}, "
+            "so there is no runner's log to give the served model as its example"
+        )
+    athlete = int(enough.min())
+    example = runner_log({"training_log": window}, athlete).reset_index(drop=True)
+    last = dt.date.fromisoformat(example["date"].iloc[-1])
+    weeks = -(-(last - today).days // 7) if last > today else 0
+    if weeks:
+        shifted = pd.to_datetime(example["date"]) - pd.Timedelta(weeks=weeks)
+        example["date"] = shifted.dt.strftime("%Y-%m-%d").to_numpy()
+    return example
 
 
 def runner_profile(tables: dict[str, pd.DataFrame], athlete_id: int) -> dict[str, object]:

@@ -10,7 +10,53 @@ from pathlib import Path
 
 from calfrisk.schema import InputError
 
-__all__ = ["atomic_output_dir", "atomic_write_bytes", "atomic_write_text", "check_output_dir"]
+__all__ = [
+    "atomic_output_dir",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_output_dir",
+    "check_output_file",
+]
+
+
+def _check_creatable(path: Path, flag: str) -> None:
+    """Refuse a path whose nearest existing ancestor is a file or a folder we cannot write into."""
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{flag} {path}: {parent} is a file, so nothing can be written under it")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{flag} {path}: no permission to write in {parent}")
+
+
+def check_output_file(path: str | Path, *, flag: str) -> None:
+    """Refuse an output file that cannot be written, before the work that produces it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write (its folders are created when it is written).
+    flag : str
+        The option that named the file, for the error message.
+
+    Raises
+    ------
+    InputError
+        If ``path`` is a folder, or a folder on its way is a file or cannot be written into.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_output_file("README.md/metrics.json", flag="--metrics-json")
+    ... except InputError as exc:
+    ...     print(exc)
+    --metrics-json README.md/metrics.json: README.md is a file, so nothing can be written under it
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{flag} {path}: is a folder (name a file)")
+    _check_creatable(path, flag)
 
 
 def check_output_dir(path: Path, *, overwrite: bool, flag: str = "--out") -> None:
@@ -28,12 +74,13 @@ def check_output_dir(path: Path, *, overwrite: bool, flag: str = "--out") -> Non
     Raises
     ------
     InputError
-        If ``path`` is a file, or a non-empty folder without ``overwrite``.
+        If ``path`` is a file, or a non-empty folder without ``overwrite``, or cannot be created.
     """
     if path.exists() and not path.is_dir():
         raise InputError(f"{flag} {path}: exists and is not a folder")
     if path.is_dir() and any(path.iterdir()) and not overwrite:
         raise InputError(f"{flag} {path}: folder exists and is not empty (use --overwrite to replace it)")
+    _check_creatable(path, flag)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from calfrisk.train import TrainResult
 
 __all__ = [
     "DEFAULT_TRACKING_URI",
+    "check_tracking",
     "compare_runs",
     "fetch_model_dir",
     "log_training",
@@ -79,6 +80,54 @@ def _mlflow(*, reading: bool = False):
 
     mlflow.set_tracking_uri(uri)
     return mlflow
+
+
+def check_tracking(experiment: str, register_as: str | None = None) -> None:
+    """Check, before a long run, that its results can be logged: the store answers, the names are valid.
+
+    Run before training so that a run is never lost at its very end to a store that cannot be
+    reached, an experiment that was deleted, or a model name the registry refuses. Nothing is
+    created: a local SQLite store that does not exist yet only needs a folder it can be written in.
+
+    Parameters
+    ----------
+    experiment : str
+        The MLflow experiment the run will be logged to.
+    register_as : str, optional
+        The registered model name the run will use.
+
+    Raises
+    ------
+    InputError
+        Naming the experiment, the model name or the store, and what is wrong.
+    """
+    from calfrisk.schema import InputError
+
+    if not experiment.strip():
+        raise InputError("experiment '': an MLflow experiment needs a name")
+    if register_as is not None and (not register_as.strip() or any(c in register_as for c in "/:")):
+        raise InputError(
+            f"registered model name {register_as!r}: MLflow needs a non-empty name without '/' or ':'"
+        )
+    uri = tracking_uri()
+    store = _sqlite_file(uri)
+    if store is not None and not store.is_file():
+        from calfrisk.io import check_output_file
+
+        # Nothing to look up yet; logging creates the store, so its folder must take it.
+        check_output_file(store, flag="MLflow store")
+        return
+    mlflow = _mlflow()
+    try:
+        found = mlflow.MlflowClient().get_experiment_by_name(experiment)
+    except Exception as exc:  # mlflow raises its own, SQLAlchemy's and connection errors
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"MLflow store {uri}: cannot use it ({message})") from None
+    if found is not None and found.lifecycle_stage == "deleted":
+        raise InputError(
+            f"experiment {experiment!r}: deleted in the MLflow store {uri} (its name stays reserved; "
+            "restore it with `mlflow experiments restore` or choose another name)"
+        )
 
 
 def log_training(
