@@ -186,3 +186,45 @@ def test_a_tampered_or_missing_model_is_refused(sample_model, tmp_path: Path, ca
     assert code == 2 and "hash" in err and err.count("\n") == 1
     code, _out, err = run_cli(["predict", str(LOG), "--model", str(tmp_path / "nothing")], capsys)
     assert code == 2 and "not a calfrisk model directory" in err
+
+
+def test_one_watch_file_is_refused_with_what_to_give_instead(sample_model, tmp_path: Path, capsys) -> None:
+    run = tmp_path / "run.fit"
+    run.write_bytes(fit_bytes(Run(dt.datetime(2025, 5, 1, 7), 10.0, 50.0)))
+    code, _out, err = run_cli(["predict", str(run), "--model", str(sample_model)], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert "needs 28 days of log" in err and "a folder of your watch's files" in err
+    assert "calfrisk predict history.csv today.fit" in err
+
+
+def test_readme_history_and_todays_fit_file_score_the_fit_files_day(
+    sample_model, tmp_path: Path, capsys
+) -> None:
+    """The README's example: a CSV history up to yesterday and today's run as a FIT file."""
+    readme = (ROOT / "README.md").read_text()
+    assert "calfrisk predict history.csv 2026-03-14-morning-run.fit --profile me.yaml" in readme
+    log = pd.read_csv(LOG)
+    last = log.iloc[-1]
+    history = tmp_path / "history.csv"
+    log.iloc[:-1].to_csv(history, index=False)
+    today = dt.date.fromisoformat(last["date"])
+    # The watch records UTC and its UTC offset: 07:30 local in UTC+1.
+    start = dt.datetime.combine(today, dt.time(6, 30))
+    watch = Run(start, float(last["distance_km"]), float(last["duration_min"]), offset_h=1.0)
+    fit = tmp_path / f"{today}-morning-run.fit"
+    fit.write_bytes(fit_bytes(watch))
+
+    def scored(*logs: Path, day: dt.date | None = None) -> dict:
+        extra = ["--date", str(day)] if day else []
+        args = [*map(str, logs), "--profile", str(PROFILE), "--model", str(sample_model), "--format", "json"]
+        code, out, err = run_cli(["predict", *args, *extra], capsys)
+        assert code == 0, err
+        (answer,) = json.loads(out)
+        return answer
+
+    both = scored(history, fit)
+    assert both["date"] == str(today)
+    # The FIT's run counts in the day's load exactly as the same run written in the CSV.
+    assert both["km_7d"] == pytest.approx(scored(LOG)["km_7d"], abs=0.02)
+    alone = scored(history, day=today)
+    assert both["km_7d"] - alone["km_7d"] == pytest.approx(last["distance_km"], abs=0.02)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from calfrisk.schema import CalfriskError
+from calfrisk.schema import CalfriskError, ShortLogError
 
 __all__ = ["cli", "main"]
 
@@ -349,16 +349,19 @@ def predict(
     run_log = read_logs(list(logs), units=units, today=today, timezone=profile.timezone)
     first = (day or start).date() if (day or start) else None
     last = (day or end).date() if (day or end) else None
-    result = forecast(
-        run_log.sessions,
-        model,
-        metadata,
-        profile,
-        start=first,
-        end=last or None,
-        today=today,
-        notes=list(run_log.notes),
-    )
+    try:
+        result = forecast(
+            run_log.sessions,
+            model,
+            metadata,
+            profile,
+            start=first,
+            end=last or None,
+            today=today,
+            notes=list(run_log.notes),
+        )
+    except ShortLogError as exc:
+        raise ShortLogError(f"{exc}. {SHORT_LOG_ADVICE}") from None
     if plot_path is not None:
         import io
 
@@ -386,6 +389,14 @@ def predict(
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(DISCLAIMER, err=True)
+
+
+#: What to do when the log given is too short (one watch file, say), appended to the refusal.
+SHORT_LOG_ADVICE = (
+    "Give the weeks before as well: a folder of your watch's files, an export (Strava zip, "
+    "Garmin Activities.csv), or a longer log beside this file (`calfrisk predict history.csv "
+    "today.fit` scores today's run on the history)"
+)
 
 
 def _check_example(log) -> None:

@@ -31,7 +31,7 @@ from calfrisk.advice import advise
 from calfrisk.explain import DRIVER_FACTORS, NotAdditiveError, contributions, factor_contributions
 from calfrisk.panel import daily_panel
 from calfrisk.profile import RunnerProfile
-from calfrisk.schema import InputError
+from calfrisk.schema import InputError, ShortLogError
 
 __all__ = ["BANDS", "SPEED_PACE_RATIO", "Forecast", "band_outcomes", "forecast", "real_world_risk"]
 
@@ -237,12 +237,12 @@ def _day_range(
     if start_ts < earliest and start is None and end is None:
         # No day was asked for: the log itself is too short, which is what to say.
         span = (last - first).days + 1
-        raise InputError(
+        raise ShortLogError(
             f"the log covers {span} day(s), {first.date()} to {last.date()}: the model needs "
             f"{min_history} days of log before the day it scores (the first it can is {earliest.date()})"
         )
     if start_ts < earliest:
-        raise InputError(
+        raise ShortLogError(
             f"--from/--date {start_ts.date()}: the model needs {min_history} days of log before a day; "
             f"the log starts on {first.date()}, so the first day it can score is {earliest.date()}"
         )

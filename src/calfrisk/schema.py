@@ -18,6 +18,7 @@ __all__ = [
     "TRUTH_COLUMNS",
     "CalfriskError",
     "InputError",
+    "ShortLogError",
 ]
 
 
@@ -35,6 +36,10 @@ class InputError(CalfriskError):
     """
 
     exit_code = 2
+
+
+class ShortLogError(InputError):
+    """A runner's log too short for the model: fewer days before the scored day than it needs."""
 
 
 #: Session types, in the fixed order used for the categorical ``session_type`` column.
