@@ -46,7 +46,7 @@ bench: $(STAMP)
 
 # Regenerate the example runner (examples/) from the sample cohort (tests check it is up to date).
 example: $(STAMP)
-	$(BIN)/python -c "from calfrisk.export import EXAMPLE_ATHLETE as A, write_example; write_example('data/synthetic/sample', A, 'examples')"
+	$(BIN)/python -c "from calfrisk.simulate.export import EXAMPLE_ATHLETE as A, write_example; write_example('data/synthetic/sample', A, 'examples')"
 
 # Regenerate the committed sample cohort (tests check that it regenerates identically).
 sample: $(STAMP)

@@ -20,8 +20,8 @@ import pandas as pd
 from benchmarks.features_reference import pandas_features
 
 from calfrisk.config import load_cohort_config
-from calfrisk.features import LoadFeatures
-from calfrisk.panel import daily_panel
+from calfrisk.learn.features import LoadFeatures
+from calfrisk.learn.panel import daily_panel
 from calfrisk.simulate import simulate_cohort
 
 TARGET_SPEEDUP = 10.0

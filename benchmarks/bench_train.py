@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from calfrisk.config import load_cohort_config, load_train_config
-from calfrisk.evaluate import athlete_folds
-from calfrisk.labels import strain_labels
-from calfrisk.model import build_model
+from calfrisk.learn.estimators import build_model
+from calfrisk.learn.evaluate import athlete_folds
+from calfrisk.learn.labels import strain_labels
+from calfrisk.learn.train import cohort_features
 from calfrisk.simulate import simulate_cohort
-from calfrisk.train import cohort_features, load_cohort
+from calfrisk.tables import load_cohort
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The features of :class:`calfrisk.features.LoadFeatures`, written the plain pandas way.
+"""The features of :class:`calfrisk.learn.features.LoadFeatures`, written the plain pandas way.
 
 A per-athlete ``groupby`` with ``rolling``, ``ewm`` and ``cumsum`` over a full daily calendar: the
 implementation most projects would write first. It serves twice: as the reference the feature
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calfrisk.features import FEATURE_GROUPS
+from calfrisk.learn.features import FEATURE_GROUPS
 
 FEATURES = [name for group in FEATURE_GROUPS.values() for name in group]
 FLOOR = 0.5

@@ -24,7 +24,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "calfrisk"))
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run ``calfrisk argv`` in-process; return exit code, stdout, stderr."""
-    from calfrisk.cli import main
+    from calfrisk.cli.commands import main
 
     try:
         main(argv)
@@ -66,12 +66,65 @@ def small_tables(small_cohort: tuple[CohortConfig, Path, CohortSummary]) -> dict
 def sample_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model directory trained (gradient boosting only, 60 stumps) on the committed sample cohort."""
     from calfrisk.config import load_train_config
-    from calfrisk.persist import save_model
-    from calfrisk.train import load_cohort, model_metadata, train_models
+    from calfrisk.tracking.training import run_training
 
-    data = ROOT / "data" / "synthetic" / "sample"
-    tables, cohort = load_cohort(data)
-    overrides = {"models": {"gbm": {"params": {"max_iter": 60}}}, "latent": [], "evaluation": {"n_boot": 10}}
-    result = train_models(tables, load_train_config(overrides=overrides), models=["gbm"])
+    overrides = {
+        "models": {"gbm": {"params": {"max_iter": 60}}},
+        "latent": [],
+        "evaluation": {"n_boot": 10},
+        "oracle": {"n_rollouts": 4},  # the oracle does not touch the model; kept cheap
+    }
     out = tmp_path_factory.mktemp("model") / "model"
-    return save_model(result.pipelines["gbm"], out, model_metadata(result, cohort, data))
+    run = run_training(
+        ROOT / "data" / "synthetic" / "sample",
+        load_train_config(overrides=overrides),
+        models=["gbm"],
+        out_dir=out,
+        tracking=False,
+    )
+    return run.model_dir
+
+
+#: A train config small enough for tests: few rollouts, bootstrap draws and boosting iterations.
+TINY = """
+oracle: {n_rollouts: 8}
+evaluation: {n_boot: 20}
+models:
+  gbm: {params: {max_iter: 20}}
+  lovdal: {params: {n_bags: 2, max_iter: 16}}
+"""
+
+
+@pytest.fixture(scope="session")
+def trained(small_cohort, tmp_path_factory) -> tuple[Path, str]:
+    """One tracked training run on the small cohort, through the command line: its folder and store."""
+    from calfrisk.cli import main
+
+    root = tmp_path_factory.mktemp("train")
+    (root / "tiny.yaml").write_text(TINY)
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    # The store, and the artifacts MLflow puts under the working folder, stay in ``root``; tests
+    # that read the store point MLFLOW_TRACKING_URI at it themselves.
+    argv = [
+        "train",
+        "--data",
+        str(small_cohort[1]),
+        "--config",
+        "tiny.yaml",
+        "--experiment",
+        "test",
+        "--out",
+        "model",
+        "--metrics-json",
+        "metrics.json",
+        "--register",
+        "calfrisk",
+    ]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLFLOW_TRACKING_URI", uri)
+        mp.chdir(root)
+        try:
+            main(argv)
+        except SystemExit as exc:
+            assert exc.code == 0
+    return root, uri

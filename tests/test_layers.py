@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
 import pytest
+
+from tests.conftest import ROOT
 
 
 def _modules_after(code: str) -> set[str]:
@@ -14,32 +17,129 @@ def _modules_after(code: str) -> set[str]:
     return {line.split(".")[0] for line in out.stdout.split()}
 
 
-SIMULATOR = ["calfrisk.config", "calfrisk.schema", "calfrisk.simulate", "calfrisk.io"]
-LEARNING = [
-    "calfrisk.panel",
-    "calfrisk.features",
-    "calfrisk.labels",
-    "calfrisk.model",
-    "calfrisk.evaluate",
-    "calfrisk.oracle",
-    "calfrisk.train",
-    "calfrisk.persist",
-    "calfrisk.explain",
-    "calfrisk.advice",
-    "calfrisk.predict",
-    "calfrisk.present",
-    "calfrisk.export",
-    "calfrisk.readers",
-]
+SRC = ROOT / "src" / "calfrisk"
+
+
+def _modules(*packages: str) -> list[str]:
+    """Every module of these subpackages (or top-level modules), by dotted name."""
+    found = []
+    for package in packages:
+        path = SRC / package.replace(".", "/")
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+        for file in files:
+            parts = file.relative_to(SRC.parent).with_suffix("").parts
+            found.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return found
+
+
+SIMULATOR = _modules("config", "simulate", "exceptions", "schema", "io", "tables")
+LEARNING = _modules("learn", "predict", "readers", "figures")
 #: What ``calfrisk predict`` with a model directory uses: none of it may pull in the slow imports.
 PREDICT_PATH = [
     "calfrisk.cli",
+    "calfrisk.cli.terminal",
     "calfrisk.config",
-    "calfrisk.persist",
+    "calfrisk.learn",
     "calfrisk.predict",
-    "calfrisk.present",
+    "calfrisk.predict.persist",
+    "calfrisk.predict.profile",
+    "calfrisk.predict.records",
+    "calfrisk.predict.scoring",
     "calfrisk.readers",
 ]
+
+#: What each part of calfrisk may import from calfrisk, in the order of the data flow. A part not
+#: listed (top-level modules such as ``exceptions``) is a foundation everything may use.
+ALLOWED = {
+    "exceptions": set(),
+    "schema": set(),
+    "_lazy": set(),
+    "io": {"exceptions"},
+    "config": {"exceptions", "_lazy"},
+    "tables": {"config", "exceptions", "schema"},
+    "readers": {"exceptions", "schema", "_lazy"},
+    "simulate": {"config", "exceptions", "schema", "io", "tables", "_lazy"},
+    "learn": {"config", "exceptions", "schema", "io", "tables", "simulate", "_lazy"},
+    "figures": {"learn", "exceptions", "schema"},
+    "predict": {"config", "exceptions", "schema", "io", "readers", "learn", "_lazy"},
+    "tracking": {
+        "config",
+        "exceptions",
+        "schema",
+        "io",
+        "tables",
+        "readers",
+        "simulate",
+        "learn",
+        "predict",
+        "figures",
+        "_lazy",
+    },
+}
+
+
+def _imports(module: str) -> list[tuple[str, bool]]:
+    """The calfrisk modules ``module`` imports, each with whether at module level (not in a function)."""
+    path = SRC.parent / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = SRC.parent / module.replace(".", "/") / "__init__.py"
+    tree = ast.parse(path.read_text())
+    top = {id(node) for node in tree.body}
+    top |= {id(n) for node in tree.body if isinstance(node, ast.If) for n in node.body}  # TYPE_CHECKING
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("calfrisk"):
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            target = next(n for n in reversed(names) if n in ALL or n == node.module)
+            found.append((target, id(node) in top))
+        elif isinstance(node, ast.Import):
+            found += [(a.name, id(node) in top) for a in node.names if a.name.startswith("calfrisk")]
+    return found
+
+
+ALL = set(
+    _modules(
+        *sorted(
+            {
+                p.stem if p.is_file() else p.name
+                for p in SRC.iterdir()
+                if p.suffix == ".py" or (p / "__init__.py").exists()
+            }
+        )
+    )
+)
+
+
+def _part(module: str) -> str:
+    return module.split(".")[1] if "." in module else module
+
+
+@pytest.mark.parametrize("module", sorted(ALL - {"calfrisk", "calfrisk.__main__"}))
+def test_each_part_imports_only_the_parts_before_it_in_the_flow(module: str) -> None:
+    part = _part(module)
+    if part == "cli":
+        return  # the command line may use every part
+    allowed = ALLOWED[part] | {part}
+    wrong = sorted({target for target, _ in _imports(module) if _part(target) not in allowed})
+    assert not wrong, f"{module} imports {wrong}"
+
+
+def test_no_import_cycle_between_modules() -> None:
+    graph = {m: {t for t, at_top in _imports(m) if at_top and t in ALL and t != m} for m in ALL}
+    # A package's __init__ re-exports lazily: importing it imports nothing, so it is no edge.
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph[node]:
+            assert state.get(nxt) != 1, "import cycle: " + " -> ".join([*path, node, nxt])
+            if nxt not in state:
+                visit(nxt, [*path, node])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])
 
 
 @pytest.mark.parametrize("module", SIMULATOR)
@@ -57,7 +157,7 @@ def test_learning_layers_do_not_import_tracking_or_cli_libraries(module: str) ->
 
 def test_cli_help_does_not_import_numerical_libraries() -> None:
     loaded = _modules_after(
-        "import sys\nfrom calfrisk.cli import main\nsys.argv = ['calfrisk', '--help']\n"
+        "import sys\nfrom calfrisk.cli.commands import main\nsys.argv = ['calfrisk', '--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass"
     )
     assert not loaded & {"numpy", "pandas", "pyarrow", "mlflow", "joblib"}

@@ -40,8 +40,8 @@ def test_readme_documents_every_column_and_the_two_commands() -> None:
 
 
 def test_example_runner_regenerates_identically_and_the_readme_documents_its_format(tmp_path: Path) -> None:
-    from calfrisk.export import EXAMPLE_ATHLETE, write_example
     from calfrisk.readers.own_csv import OWN_CSV_COLUMNS
+    from calfrisk.simulate.export import EXAMPLE_ATHLETE, write_example
 
     write_example(SAMPLE, EXAMPLE_ATHLETE, tmp_path)
     for name in ("runner_log.csv", "runner_profile.yaml"):

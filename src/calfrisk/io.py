@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from calfrisk.schema import InputError
+from calfrisk.exceptions import ParameterError
 
 __all__ = [
     "atomic_output_dir",
@@ -19,47 +19,47 @@ __all__ = [
 ]
 
 
-def _check_creatable(path: Path, flag: str) -> None:
+def _check_creatable(path: Path, parameter: str) -> None:
     """Refuse a path whose nearest existing ancestor is a file or a folder we cannot write into."""
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
-        raise InputError(f"{flag} {path}: {parent} is a file, so nothing can be written under it")
+        raise ParameterError(parameter, path, f"{parent} is a file, so nothing can be written under it")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{flag} {path}: no permission to write in {parent}")
+        raise ParameterError(parameter, path, f"no permission to write in {parent}")
 
 
-def check_output_file(path: str | Path, *, flag: str) -> None:
+def check_output_file(path: str | Path, *, parameter: str) -> None:
     """Refuse an output file that cannot be written, before the work that produces it.
 
     Parameters
     ----------
     path : str or Path
         The file to write (its folders are created when it is written).
-    flag : str
-        The option that named the file, for the error message.
+    parameter : str
+        The parameter that named the file, for the error message.
 
     Raises
     ------
-    InputError
+    ParameterError
         If ``path`` is a folder, or a folder on its way is a file or cannot be written into.
 
     Examples
     --------
     >>> try:
-    ...     check_output_file("README.md/metrics.json", flag="--metrics-json")
+    ...     check_output_file("README.md/metrics.json", parameter="metrics_json")
     ... except InputError as exc:
     ...     print(exc)
-    --metrics-json README.md/metrics.json: README.md is a file, so nothing can be written under it
+    metrics_json README.md/metrics.json: README.md is a file, so nothing can be written under it
     """
     path = Path(path)
     if path.is_dir():
-        raise InputError(f"{flag} {path}: is a folder (name a file)")
-    _check_creatable(path, flag)
+        raise ParameterError(parameter, path, "is a folder (name a file)")
+    _check_creatable(path, parameter)
 
 
-def check_output_dir(path: Path, *, overwrite: bool, flag: str = "--out") -> None:
+def check_output_dir(path: Path, *, overwrite: bool, parameter: str = "out_dir") -> None:
     """Refuse an output folder that exists and is not empty, unless ``overwrite``.
 
     Parameters
@@ -68,8 +68,8 @@ def check_output_dir(path: Path, *, overwrite: bool, flag: str = "--out") -> Non
         The output folder.
     overwrite : bool
         Replace an existing folder's contents.
-    flag : str, default="--out"
-        The option that named the folder, for the error message.
+    parameter : str, default="out_dir"
+        The parameter that named the folder, for the error message.
 
     Raises
     ------
@@ -77,10 +77,10 @@ def check_output_dir(path: Path, *, overwrite: bool, flag: str = "--out") -> Non
         If ``path`` is a file, or a non-empty folder without ``overwrite``, or cannot be created.
     """
     if path.exists() and not path.is_dir():
-        raise InputError(f"{flag} {path}: exists and is not a folder")
+        raise ParameterError(parameter, path, "exists and is not a folder")
     if path.is_dir() and any(path.iterdir()) and not overwrite:
-        raise InputError(f"{flag} {path}: folder exists and is not empty (use --overwrite to replace it)")
-    _check_creatable(path, flag)
+        raise ParameterError(parameter, path, "folder exists and is not empty (`overwrite` replaces it)")
+    _check_creatable(path, parameter)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""Table contracts and the project's error types.
+"""Table contracts.
 
 Every table calfrisk writes or reads is described here once: its columns, their dtypes and units.
 Readers, the simulator and the feature pipeline all refer to these names, so a column is renamed in
@@ -10,37 +10,26 @@ from __future__ import annotations
 __all__ = [
     "ATHLETE_COLUMNS",
     "INJURY_COLUMNS",
+    "PROFILE_COLUMNS",
     "RUN_LOG_COLUMNS",
     "SESSION_TYPES",
     "SHOE_COLUMNS",
     "TABLES",
     "TRAINING_LOG_COLUMNS",
     "TRUTH_COLUMNS",
-    "CalfriskError",
-    "InputError",
-    "ShortLogError",
 ]
 
 
-class CalfriskError(Exception):
-    """Base class of the errors calfrisk reports to its users as one line."""
-
-    exit_code = 1
-
-
-class InputError(CalfriskError):
-    """Bad input from the user: a config key, a flag, a file, a row.
-
-    The message names the offending key, flag, file or row and says what is wrong; the command line
-    prints it as one line and exits with code 2.
-    """
-
-    exit_code = 2
-
-
-class ShortLogError(InputError):
-    """A runner's log too short for the model: fewer days before the scored day than it needs."""
-
+#: The profile a runner can report, as it appears in the athletes table.
+PROFILE_COLUMNS: tuple[str, ...] = (
+    "age",
+    "sex",
+    "prior_calf_strains",
+    "glute_test_score",
+    "calf_test_score",
+    "warmup_habit",
+    "stretching_habit",
+)
 
 #: Session types, in the fixed order used for the categorical ``session_type`` column.
 SESSION_TYPES: tuple[str, ...] = ("easy", "long", "tempo", "intervals", "hills", "race")

@@ -6,7 +6,7 @@ a Garmin Connect ``Activities.csv`` (:mod:`~calfrisk.readers.garmin`), and FIT, 
 gzipped or not, alone or in folders (:mod:`~calfrisk.readers.device`). Formats are told from the
 content (:mod:`~calfrisk.readers.detect`). Every input becomes rows of
 :data:`calfrisk.schema.RUN_LOG_COLUMNS`; the same run found in two inputs is kept once
-(:mod:`~calfrisk.readers.combine`). Bad input raises :class:`~calfrisk.schema.InputError` with a
+(:mod:`~calfrisk.readers.combine`). Bad input raises :class:`~calfrisk.exceptions.InputError` with a
 one-line message naming the file, and the row and column where there is one. Runs without a distance
 in exports and device files (manual entries, GPS off) are skipped and listed in a note; in the own CSV
 they are an error. Elevation gain from device tracks ignores altitude noise
@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from calfrisk.exceptions import InputError
 from calfrisk.readers.combine import combine
 from calfrisk.readers.detect import Input, find_inputs
 from calfrisk.readers.device import read_device
@@ -34,7 +35,6 @@ from calfrisk.readers.own_csv import OWN_CSV_COLUMNS, OWN_CSV_REQUIRED, read_own
 from calfrisk.readers.strava import read_strava
 from calfrisk.readers.validate import Batch, session_frame
 from calfrisk.readers.zone import load_zone, to_local
-from calfrisk.schema import InputError
 
 __all__ = ["OWN_CSV_COLUMNS", "OWN_CSV_REQUIRED", "UNITS", "RunLog", "read_logs"]
 

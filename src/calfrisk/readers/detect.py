@@ -19,11 +19,11 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from calfrisk.exceptions import InputError
 from calfrisk.readers.garmin import looks_like_garmin
 from calfrisk.readers.own_csv import looks_like_own_csv
 from calfrisk.readers.strava import looks_like_strava
 from calfrisk.readers.tabular import decode_text
-from calfrisk.schema import InputError
 
 __all__ = ["KINDS", "MAX_BYTES", "Input", "find_inputs", "sniff"]
 

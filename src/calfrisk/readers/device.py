@@ -40,11 +40,11 @@ import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from calfrisk.exceptions import InputError
 from calfrisk.readers.elevation import elevation_gain
 from calfrisk.readers.garmin import is_running_type
 from calfrisk.readers.tabular import decode_text
 from calfrisk.readers.validate import Batch, Session, check_session, lacks_distance
-from calfrisk.schema import InputError
 
 __all__ = ["read_device", "read_fit", "read_gpx", "read_tcx"]
 

@@ -32,6 +32,7 @@ import math
 import re
 import statistics
 
+from calfrisk.exceptions import InputError
 from calfrisk.readers.tabular import Table, parse_clock, parse_number, read_table
 from calfrisk.readers.validate import (
     Batch,
@@ -41,7 +42,6 @@ from calfrisk.readers.validate import (
     location,
     without_distance_note,
 )
-from calfrisk.schema import InputError
 
 __all__ = ["KM_PER_MILE", "is_running_type", "looks_like_garmin", "read_garmin"]
 

@@ -46,9 +46,10 @@ import difflib
 import math
 import re
 
+from calfrisk.exceptions import InputError
 from calfrisk.readers.tabular import MISSING, Table, parse_number, read_table
 from calfrisk.readers.validate import Batch, Session, check_session, location
-from calfrisk.schema import SESSION_TYPES, InputError
+from calfrisk.schema import SESSION_TYPES
 
 __all__ = ["OWN_CSV_COLUMNS", "OWN_CSV_REQUIRED", "looks_like_own_csv", "read_own_csv"]
 

@@ -29,6 +29,7 @@ import math
 import re
 import statistics
 
+from calfrisk.exceptions import InputError
 from calfrisk.readers.tabular import Table, parse_number, read_table
 from calfrisk.readers.validate import (
     Batch,
@@ -38,7 +39,6 @@ from calfrisk.readers.validate import (
     location,
     without_distance_note,
 )
-from calfrisk.schema import InputError
 
 __all__ = ["RUN_TYPES", "looks_like_strava", "parse_strava_date", "read_strava"]
 

@@ -12,8 +12,8 @@ import io
 import re
 from dataclasses import dataclass
 
+from calfrisk.exceptions import InputError
 from calfrisk.readers.validate import location
-from calfrisk.schema import InputError
 
 __all__ = ["MISSING", "Table", "decode_text", "parse_clock", "parse_number", "read_table"]
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from calfrisk.schema import RUN_LOG_COLUMNS, SESSION_TYPES, InputError
+from calfrisk.exceptions import InputError
+from calfrisk.schema import RUN_LOG_COLUMNS, SESSION_TYPES
 
 __all__ = [
     "FASTEST_PACE_MIN_PER_KM",

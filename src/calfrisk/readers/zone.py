@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from calfrisk.exceptions import ParameterError
 from calfrisk.readers.validate import Batch
-from calfrisk.schema import InputError
 
 __all__ = ["find_zone", "load_zone", "to_local"]
 
@@ -47,7 +47,7 @@ def load_zone(name: str) -> zoneinfo.ZoneInfo:
     zone = find_zone(name)
     if zone is None:
         example = "an IANA name such as Europe/Berlin or America/New_York"
-        raise InputError(f"--timezone {name!r}: not a time zone (give {example})")
+        raise ParameterError("timezone", repr(name), f"not a time zone (give {example})")
     return zone
 
 

@@ -31,7 +31,7 @@ from calfrisk.simulate.dynamics import BLOCK_DAYS, N_UNIFORM, Trajectory, advanc
 from calfrisk.simulate.population import draw_population
 from calfrisk.simulate.state import HABITS, SimParams, SimState, compile_params
 
-__all__ = ["CohortSummary", "simulate_chunk", "simulate_cohort"]
+__all__ = ["CohortSummary", "dump_config", "simulate_chunk", "simulate_cohort"]
 
 #: Horizon of the "positive running days" figure in the summary (days after the day).
 SUMMARY_HORIZON_DAYS = 7

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from calfrisk.config import LogNormal, Population
+from calfrisk.config.cohort import LogNormal, Population
 from calfrisk.simulate.state import (
     EASY,
     LONG,

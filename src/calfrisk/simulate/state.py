@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calfrisk.config import ByHabit, CohortConfig, Range
+from calfrisk.config.cohort import ByHabit, CohortConfig, Range
 
 __all__ = ["HABITS", "PHASES", "SimParams", "SimState", "compile_params"]
 

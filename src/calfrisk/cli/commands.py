@@ -1,0 +1,401 @@
+"""The ``calfrisk`` command line: parse, load the config, call the library, report.
+
+Heavy imports (numpy, pyarrow, joblib) happen inside the commands so ``calfrisk --help`` starts
+fast. Every error a user can cause ends as one line on stderr with exit code 2; an internal failure
+ends as one line with exit code 1 (set ``CALFRISK_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from calfrisk.exceptions import CalfriskError, InputError, ParameterError, ShortLogError
+
+__all__ = ["cli", "main"]
+
+_PROG = "calfrisk"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="calfrisk", prog_name=_PROG)
+def cli() -> None:
+    """Model the risk of calf-muscle strain in runners."""
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Cohort config (YAML), laid over the shipped defaults.  [default: configs/cohort.yaml]",
+)
+@click.option("--athletes", type=click.IntRange(min=1), default=None, help="Number of athletes.")
+@click.option("--days", type=click.IntRange(min=1), default=None, help="Number of simulated days.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=True, path_type=Path),
+    required=True,
+    help="Output folder (must not exist or be empty).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=-1),
+    default=-1,
+    show_default=True,
+    help="Worker threads (-1: one per core).",
+)
+def simulate(
+    config_path: Path | None,
+    athletes: int | None,
+    days: int | None,
+    seed: int | None,
+    out_dir: Path,
+    overwrite: bool,
+    jobs: int,
+) -> None:
+    """Simulate a cohort of runners and write its tables as Parquet."""
+    from calfrisk.cli.terminal import print_cohort_summary, progress_bar
+    from calfrisk.config import load_cohort_config
+    from calfrisk.io import check_output_dir
+    from calfrisk.simulate import simulate_cohort
+
+    if jobs == 0:
+        raise click.BadParameter("0 workers cannot run anything", param_hint="'--jobs'")
+    cohort = {"n_athletes": athletes, "n_days": days, "seed": seed}
+    overrides = {"cohort": {k: v for k, v in cohort.items() if v is not None}}
+    cfg = load_cohort_config(config_path, overrides)
+    check_output_dir(out_dir, overwrite=overwrite)
+    with progress_bar("simulating chunks") as advance:
+        summary = simulate_cohort(cfg, out_dir, overwrite=overwrite, n_jobs=jobs, progress=advance)
+    print_cohort_summary(summary, cfg, out_dir)
+
+
+@cli.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True, help="Cohort folder.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Train config (YAML), laid over the shipped defaults.  [default: configs/train.yaml]",
+)
+@click.option("--experiment", default="calfrisk", show_default=True, help="MLflow experiment.")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Model directory to write."
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing model directory.")
+@click.option("--metrics-json", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--models", default=None, help="Comma-separated subset of the configured models.")
+@click.option("--register", default=None, help="Register the model under this name, alias 'champion'.")
+@click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+def train(
+    data_dir: Path,
+    config_path: Path | None,
+    experiment: str,
+    out_dir: Path | None,
+    overwrite: bool,
+    metrics_json: Path | None,
+    models: str | None,
+    register: str | None,
+    no_tracking: bool,
+) -> None:
+    """Train and evaluate the models on a simulated cohort; log them to MLflow."""
+    from calfrisk.cli.terminal import print_training, step_progress
+    from calfrisk.config import load_train_config
+    from calfrisk.tracking.training import run_training
+
+    cfg = load_train_config(config_path)
+    chosen = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
+    if register is not None and no_tracking:
+        raise click.UsageError("--register needs tracking: drop --no-tracking")
+    if not no_tracking:
+        # The progress steps report the logging; mlflow's own INFO lines and download bars
+        # (checking the input example) would interleave with them. Its warnings still show; either
+        # variable set by the user wins. Set before mlflow is first imported, which reads them.
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    with step_progress() as progress:
+        run = run_training(
+            data_dir,
+            cfg,
+            models=chosen,
+            out_dir=out_dir,
+            overwrite=overwrite,
+            metrics_json=metrics_json,
+            tracking=not no_tracking,
+            experiment=experiment,
+            register_as=register,
+            progress=progress,
+        )
+    print_training(run.result, run.run_id)
+
+
+@cli.command()
+@click.option("--experiment", default="calfrisk", show_default=True, help="MLflow experiment.")
+@click.option(
+    "--sort",
+    type=click.Choice(["roc_auc", "average_precision", "brier", "ece", "roc_auc_fraction_of_oracle"]),
+    default="roc_auc",
+    show_default=True,
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def compare(experiment: str, sort: str, fmt: str) -> None:
+    """Compare the tracked runs of an experiment side by side."""
+    from calfrisk.tracking.runs import compare_runs
+
+    try:
+        table = compare_runs(experiment, sort)
+    except KeyError:
+        raise InputError(f"--experiment {experiment}: no such MLflow experiment") from None
+    if fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+    else:
+        from calfrisk.cli.terminal import print_comparison
+
+        print_comparison(table)
+
+
+def _shoe_km(values: tuple[str, ...]) -> dict[str, float]:
+    shoes: dict[str, float] = {}
+    for value in values:
+        name, sep, km = value.rpartition("=")
+        try:
+            shoes[name.strip()] = float(km)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise click.BadParameter(
+                f"{value!r}: expected NAME=KM, e.g. Pegasus=420", param_hint="'--shoe-km'"
+            )
+    return shoes
+
+
+@cli.command()
+@click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    "model_ref",
+    required=True,
+    help="Model directory (`calfrisk train --out`) or MLflow URI (models:/calfrisk@champion, runs:/...).",
+)
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Runner profile (YAML; see examples/runner_profile.yaml). Flags override it.",
+)
+@click.option("--athlete-id", default=None, help="Name for the runner in the output.  [default: runner]")
+@click.option("--age", type=click.FloatRange(10, 100), default=None, help="Age in years.")
+@click.option("--sex", type=click.Choice(["F", "M"]), default=None)
+@click.option(
+    "--prior-strains", type=click.IntRange(min=0), default=None, help="Calf strains before the log."
+)
+@click.option(
+    "--glute-score", type=click.FloatRange(min=0), default=None, help="Single-leg bridges, mean of legs."
+)
+@click.option(
+    "--calf-score", type=click.FloatRange(min=0), default=None, help="Single-leg heel raises, mean of legs."
+)
+@click.option(
+    "--shoe-km", multiple=True, metavar="NAME=KM", help="Km a shoe had before the log (repeatable)."
+)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Score this day.  [default: the last day of the log]",
+)
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day to score.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day to score.")
+@click.option("--units", type=click.Choice(["km", "mi"]), default=None, help="Distance unit of a Garmin CSV.")
+@click.option(
+    "--timezone",
+    default=None,
+    metavar="ZONE",
+    help="Your IANA time zone (e.g. Europe/Berlin): start times a log gives in UTC only are read on "
+    "it. Overrides the profile's timezone.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a PNG: daily km, acute:chronic ratio and risk over the log.",
+)
+def predict(
+    logs: tuple[Path, ...],
+    model_ref: str,
+    profile_path: Path | None,
+    athlete_id: str | None,
+    age: float | None,
+    sex: str | None,
+    prior_strains: int | None,
+    glute_score: float | None,
+    calf_score: float | None,
+    shoe_km: tuple[str, ...],
+    day,
+    start,
+    end,
+    units: str | None,
+    timezone: str | None,
+    fmt: str,
+    plot_path: Path | None,
+) -> None:
+    """Risk of a calf strain in the next days, from a runner's own training log.
+
+    LOG is calfrisk's own CSV, a Strava export (zip, folder or activities.csv), a Garmin
+    Activities.csv, or FIT/GPX/TCX files or folders (gzipped or not); give as many as needed.
+    """
+    import datetime as dt
+
+    if day is not None and (start is not None or end is not None):
+        raise click.UsageError("give either --date or --from/--to, not both")
+    if plot_path is not None and plot_path.suffix.lower() != ".png":
+        raise click.BadParameter(
+            f"{plot_path}: the plot is written as PNG (name it *.png)", param_hint="'--plot'"
+        )
+    if plot_path is not None:
+        from calfrisk.io import check_output_file
+
+        check_output_file(plot_path, parameter="plot_path")
+    from calfrisk.predict.profile import load_profile
+    from calfrisk.predict.scoring import forecast
+    from calfrisk.readers import read_logs
+    from calfrisk.readers.zone import load_zone
+
+    overrides = {
+        "athlete_id": athlete_id,
+        "age": age,
+        "sex": sex,
+        "prior_calf_strains": prior_strains,
+        "glute_test_score": glute_score,
+        "calf_test_score": calf_score,
+        "shoe_km": _shoe_km(shoe_km),
+        "timezone": timezone,
+    }
+    if timezone is not None:
+        load_zone(timezone)  # a bad flag is named as the flag, not as a profile key
+    profile = load_profile(profile_path, overrides)
+    model, metadata = _load_predict_model(model_ref)
+    today = dt.date.today()
+    run_log = read_logs(list(logs), units=units, today=today, timezone=profile.timezone)
+    first = (day or start).date() if (day or start) else None
+    last = (day or end).date() if (day or end) else None
+    try:
+        result = forecast(
+            run_log.sessions,
+            model,
+            metadata,
+            profile,
+            start=first,
+            end=last or None,
+            today=today,
+            notes=list(run_log.notes),
+        )
+    except ShortLogError as exc:
+        raise ShortLogError(f"{exc}. {SHORT_LOG_ADVICE}") from None
+    if plot_path is not None:
+        import io
+
+        from calfrisk.figures import risk_timeline_figure
+        from calfrisk.io import atomic_write_bytes
+
+        figure = risk_timeline_figure(
+            result.timeline, average=result.average, horizon_days=metadata["horizon_days"]
+        )
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=120)
+        atomic_write_bytes(plot_path, buffer.getvalue())
+    if fmt == "table":
+        from calfrisk.cli.terminal import print_forecast
+
+        print_forecast(result, dict(run_log.skipped))
+        return
+    from calfrisk.predict.advice import DISCLAIMER
+    from calfrisk.predict.records import forecast_csv, forecast_json
+
+    click.echo(forecast_json(result) if fmt == "json" else forecast_csv(result), nl=False)
+    if run_log.skipped:
+        listed = ", ".join(f"{n} {kind}" for kind, n in sorted(run_log.skipped.items()))
+        click.echo(f"skipped (not running): {listed}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(DISCLAIMER, err=True)
+
+
+#: What to do when the log given is too short (one watch file, say), appended to the refusal.
+SHORT_LOG_ADVICE = (
+    "Give the weeks before as well: a folder of your watch's files, an export (Strava zip, "
+    "Garmin Activities.csv), or a longer log beside this file (`calfrisk predict history.csv "
+    "today.fit` scores today's run on the history)"
+)
+
+
+def _load_predict_model(reference: str) -> tuple[object, dict]:
+    """A model directory, or an MLflow model URI (fetched through tracking, which imports mlflow)."""
+    from calfrisk.predict.persist import load_model
+
+    if reference.startswith(("models:/", "runs:/", "mlflow-artifacts:/")):
+        from calfrisk.tracking.runs import fetch_model_dir
+
+        return load_model(fetch_model_dir(reference))
+    return load_model(reference)
+
+
+#: The library's parameters and the flags that set them: its errors name the parameter, the
+#: command line the flag.
+FLAGS = {
+    "data_dir": "--data",
+    "out_dir": "--out",
+    "overwrite": "--overwrite",
+    "metrics_json": "--metrics-json",
+    "register_as": "--register",
+    "experiment": "--experiment",
+    "model": "--model",
+    "start": "--from/--date",
+    "end": "--to/--date",
+    "shoe_km": "--shoe-km",
+    "timezone": "--timezone",
+    "plot_path": "--plot",
+    "models": "--models",
+}
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"{_PROG}: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``calfrisk`` console script."""
+    try:
+        cli.main(args=argv, prog_name=_PROG, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), 2)
+    except ParameterError as exc:
+        _fail(str(exc.renamed(FLAGS)), exc.exit_code)
+    except CalfriskError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:
+        if os.environ.get("CALFRISK_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set CALFRISK_DEBUG=1 for details)", 1)

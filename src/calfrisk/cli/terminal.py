@@ -1,0 +1,234 @@
+"""Terminal output: progress bars and summary tables (rich), kept out of the library layers."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from calfrisk.schema import TABLES
+
+if TYPE_CHECKING:  # pandas costs `calfrisk simulate` ~0.25 s to import, numba `calfrisk predict` more
+    import pandas as pd
+
+    from calfrisk.config import CohortConfig
+    from calfrisk.predict.scoring import Forecast
+    from calfrisk.simulate import CohortSummary
+
+__all__ = [
+    "cohort_summary_table",
+    "print_cohort_summary",
+    "print_comparison",
+    "print_forecast",
+    "print_training",
+    "progress_bar",
+]
+
+
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr; yields ``advance(done, total)``. Silent when stderr is no terminal."""
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+@contextlib.contextmanager
+def step_progress() -> Iterator[Callable[[str], None]]:
+    """Show each step of a long run with a spinner and its elapsed time; yields ``start(step)``.
+
+    On a terminal every finished step stays listed with its duration; otherwise each step is one
+    plain line on stderr when it finishes.
+    """
+    import time
+
+    console = Console(stderr=True)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    current: dict[str, object] = {}
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+
+        def finish() -> None:
+            if current:
+                bar.update(current["task"], completed=1, total=1)
+                if not console.is_terminal:
+                    seconds = time.perf_counter() - current["start"]
+                    console.print(f"  {current['step']} {seconds:.1f} s", highlight=False)
+
+        def start(step: str) -> None:
+            finish()
+            current.update(step=step, start=time.perf_counter(), task=bar.add_task(step, total=None))
+
+        yield start
+        finish()
+
+
+def cohort_summary_table(summary: CohortSummary, cfg: CohortConfig) -> Table:
+    """The figures of a simulated cohort as a two-column table."""
+    s = summary
+    enrichment = cfg.injury.enrichment
+    table = Table(title="Simulated cohort", show_header=False, title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("athletes x days", f"{s.n_athletes:,} x {s.n_days:,} = {s.athlete_days:,} athlete-days"),
+        ("running sessions", f"{s.running_days:,}"),
+        ("km per athlete-week", f"{7 * s.total_km / s.athlete_days:.1f}"),
+        ("running hours", f"{s.running_hours:,.0f}"),
+        ("days in a strain layoff", f"{1 - s.at_risk_days / s.athlete_days:.1%}"),
+        ("calf strains (grade 1/2/3)", f"{s.strains:,} ({'/'.join(str(g) for g in s.strains_by_grade)})"),
+        ("expected strains (sum of hazards)", f"{s.expected_strains:,.1f}"),
+        ("strains per 1000 running hours", f"{s.strains_per_1000h:.2f}"),
+        (f"  / enrichment {enrichment:g} (real-world scale)", f"{s.strains_per_1000h / enrichment:.2f}"),
+        (
+            f"running days followed by a strain within {s.horizon_days} days",
+            f"{s.positive_share:.2%} of {s.running_days_with_horizon:,}",
+        ),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def print_cohort_summary(summary: CohortSummary, cfg: CohortConfig, out_dir: Path) -> None:
+    """Print the cohort summary and where its tables are."""
+    console = Console(file=sys.stdout)
+    console.print(cohort_summary_table(summary, cfg))
+    console.print(f"Tables written to {out_dir}: {', '.join(TABLES)} (Parquet).")
+
+
+def _fmt(value: float) -> str:
+    return "-" if value != value else f"{value:.3f}"  # NaN: not available
+
+
+def print_training(result: object, run_id: str | None) -> None:
+    """Print a training run's test metrics, one row per model, the oracle last, and its timings."""
+    metrics = result.metrics  # type: ignore[attr-defined]
+    table = Table(title=f"Held-out athletes: {metrics['n_test_athletes']} ({metrics['n_test_rows']:,} days)")
+    for column in ("model", "ROC AUC (95% CI)", "AP", "Brier", "ECE", "fraction of oracle AUC"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    rows = dict(metrics["models"])
+    if "oracle" in metrics:
+        rows["oracle"] = metrics["oracle"]
+    for name, m in rows.items():
+        low, high = m["ci"]["roc_auc"]
+        fraction = m.get("roc_auc_fraction_of_oracle", float("nan"))
+        table.add_row(
+            name,
+            f"{m['roc_auc']:.3f} ({low:.3f}-{high:.3f})",
+            _fmt(m["average_precision"]),
+            _fmt(m["brier"]),
+            _fmt(m["ece"]),
+            _fmt(fraction),
+        )
+    console = Console(file=sys.stdout)
+    console.print(table)
+    for model, bands in metrics.get("bands", {}).items():
+        # predict's bands against what followed the held-out days (strain within the horizon).
+        band_table = Table(title=f"{model}: predict's bands against what followed")
+        for column in ("band", "days", "share", "predicted rate", "observed rate", "x average"):
+            band_table.add_column(column, justify="left" if column == "band" else "right")
+        for b in bands:
+            observed = b["observed"]
+            band_table.add_row(
+                b["band"],
+                f"{b['days']:,}",
+                f"{b['share']:.1%}",
+                f"{b['predicted']:.2%}" if b["predicted"] is not None else "-",
+                f"{observed:.2%}" if observed is not None else "-",
+                f"{b['lift']:.2f}" if b["lift"] is not None else "-",
+            )
+        console.print(band_table)
+    timings = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items())  # type: ignore[attr-defined]
+    console.print(f"Timings: {timings}")
+    if run_id:
+        console.print(f"MLflow run {run_id}")
+
+
+_HEADERS = {
+    "roc_auc": "ROC AUC",
+    "average_precision": "AP",
+    "brier": "Brier",
+    "ece": "ECE",
+    "roc_auc_fraction_of_oracle": "of oracle",
+}
+
+
+def print_comparison(frame: pd.DataFrame) -> None:
+    """Print ``calfrisk compare``'s table (the data column shows the cohort folder's name)."""
+    table = Table(title="Tracked runs")
+    for column in frame.columns:
+        table.add_column(
+            _HEADERS.get(column, column), justify="left" if column in ("run", "model", "data") else "right"
+        )
+    for _, row in frame.iterrows():
+        cells = []
+        for column, value in row.items():
+            if column == "data":
+                cells.append(Path(str(value)).name)
+            else:
+                cells.append(str(value) if isinstance(value, str) else _fmt(float(value)))
+        table.add_row(*cells)
+    Console(file=sys.stdout).print(table)
+
+
+def print_forecast(forecast: Forecast, skipped: dict[str, int]) -> None:
+    """Terminal report: the days' risk, the drivers of the last day, notes and the disclaimer."""
+    import pandas as pd
+    from rich.markup import escape
+
+    from calfrisk.predict.advice import DISCLAIMER
+
+    # No automatic highlighting: it would colour numbers at random inside the advice.
+    console = Console(highlight=False)
+    days = forecast.days
+    horizon = int(days["horizon_days"].iloc[0])
+    table = Table(title=f"Risk of a calf strain within {horizon} days", title_justify="left")
+    for column in ("date", "risk", "vs usual", "vs average", "band", "km 7 d", "A:C ratio"):
+        table.add_column(column, justify="left" if column in ("date", "band") else "right")
+    colour = {"low": "green", "elevated": "yellow", "high": "red"}
+    for day in days.itertuples(index=False):
+        table.add_row(
+            pd.Timestamp(day.date).date().isoformat(),
+            f"{day.risk * 100:.2f} %",
+            f"{day.vs_usual:.1f}x" if math.isfinite(day.vs_usual) else "-",
+            f"{day.vs_average:.1f}x",
+            f"[{colour[day.band]}]{day.band}[/]",
+            f"{day.km_7d:.0f}",
+            f"{day.acwr:.2f}",
+        )
+    console.print(table)
+    last = days["date"].iloc[-1]
+    drivers = forecast.drivers[forecast.drivers["date"] == last]
+    when = pd.Timestamp(last).date().isoformat()
+    if drivers.empty:
+        console.print(f"Drivers on {when}: nothing raises the risk above an average training day.")
+    else:
+        console.print(f"[bold]What drives the risk on {when}[/] (odds against an average training day):")
+        for d in drivers.itertuples(index=False):
+            console.print(f"  {d.rank}. [bold]{d.factor}[/] x{d.odds_ratio:.2f}: {escape(d.advice)}")
+    if skipped:
+        listed = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
+        console.print(f"[dim]Skipped (not running): {escape(listed)}[/]")
+    for note in forecast.notes:
+        console.print(f"[dim]Note: {escape(note)}[/]")
+    console.print(f"[italic]{DISCLAIMER}[/]")

@@ -1,0 +1,514 @@
+"""Train and evaluate every configured model on a simulated cohort, against the oracle.
+
+The flow: tables ─► daily panel ─► past-only features (once) ─► labels ─► athlete-disjoint split
+(held-out test athletes; athlete-grouped folds inside training) ─► each model fitted on the training
+athletes ─► scored on the test athletes, beside the Monte Carlo oracle on the same athlete-days.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import InvalidParameterError
+
+from calfrisk.config import CohortConfig, TrainConfig
+from calfrisk.exceptions import InputError
+from calfrisk.learn.bands import band_outcomes
+from calfrisk.learn.estimators import build_model
+from calfrisk.learn.evaluate import (
+    athlete_bootstrap,
+    athlete_folds,
+    expected_calibration_error,
+    held_out_athletes,
+    reliability_table,
+    score,
+)
+from calfrisk.learn.features import DailyWindow, LoadFeatures, athlete_zscores
+from calfrisk.learn.labels import strain_labels
+from calfrisk.learn.panel import daily_panel
+
+__all__ = [
+    "ModelRun",
+    "TrainResult",
+    "TrainingData",
+    "cohort_features",
+    "evaluate_predictions",
+    "fit_models",
+    "learning_curve",
+    "model_metadata",
+    "model_runs",
+    "oracle_column",
+    "prepare_training_data",
+    "train_models",
+]
+
+#: Latent columns of the athletes table that replace the test scores in ``<model>_latent``.
+LATENT_SWAP = {"glute_test_score": "latent_glute_strength", "calf_test_score": "latent_calf_strength"}
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced: fitted models, test predictions, metrics.
+
+    Attributes
+    ----------
+    metrics : dict
+        Per model (and the oracle) the test metrics with athlete-bootstrap intervals, the bands
+        checked against outcomes, and the run's sizes (:func:`evaluate_predictions`).
+    predictions : DataFrame
+        The test athlete-days: ``athlete_id``, ``date``, ``label``, one column per model, ``oracle``.
+    bootstrap : DataFrame
+        Every metric's bootstrap estimate and interval, per model.
+    reliability : dict of DataFrame
+        Each model's reliability table (predicted against observed rate per bin).
+    pipelines : dict of Pipeline
+        The fitted pipelines (features, then classifier) of the models that read the features.
+    timings : dict of float
+        Seconds per step.
+    reference : dict
+        The training days' yardsticks ``predict`` needs (feature medians, positive rate).
+    test_features : DataFrame, optional
+        Features of the test athlete-days, rows as ``predictions``.
+    """
+
+    metrics: dict[str, object]
+    predictions: pd.DataFrame
+    bootstrap: pd.DataFrame
+    reliability: dict[str, pd.DataFrame]
+    pipelines: dict[str, Pipeline]
+    timings: dict[str, float] = field(default_factory=dict)
+    reference: dict[str, object] = field(default_factory=dict)
+    test_features: pd.DataFrame | None = None
+
+
+@dataclass
+class TrainingData:
+    """The eligible athlete-days of a cohort, their features and labels, split by athlete.
+
+    Built by :func:`prepare_training_data`; rows are eligible days only, in panel order.
+    """
+
+    panel: pd.DataFrame  # the whole daily panel (every day, eligible or not)
+    transformer: LoadFeatures  # fitted on the panel
+    X: pd.DataFrame  # features of the eligible days
+    y: np.ndarray  # 1 when a strain begins within the horizon
+    athlete: np.ndarray
+    dates: np.ndarray
+    train: np.ndarray  # row positions of the training athletes' days
+    test: np.ndarray  # row positions of the held-out athletes' days
+    folds: list  # athlete-grouped (train, calibration) folds within ``train``
+    zscored: pd.DataFrame | None = None  # the Lovdal protocol's inputs, when asked for
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One model to fit: its result column, its config entry, and the table it reads."""
+
+    label: str
+    name: str
+    data: pd.DataFrame
+    reads_features: bool  # the feature table (so it ships as a features -> classifier pipeline)
+
+
+def cohort_features(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, LoadFeatures]:
+    """A cohort's daily panel, its feature table (same rows) and the fitted feature transformer."""
+    panel = daily_panel(
+        tables["training_log"],
+        tables["athletes"],
+        tables["injuries"],
+        days=tables["truth"],
+        shoe_start_km=tables["shoes"],
+    )
+    transformer = LoadFeatures().fit(panel)
+    features = pd.DataFrame(
+        transformer.transform(panel), index=panel.index, columns=transformer.get_feature_names_out()
+    )
+    return panel, features, transformer
+
+
+def prepare_training_data(
+    tables: dict[str, pd.DataFrame], cfg: TrainConfig, *, lovdal: bool = False, train_fraction: float = 1.0
+) -> TrainingData:
+    """Features and labels of the eligible days, held-out athletes apart, folds over the rest.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        The cohort's tables (:func:`calfrisk.tables.load_cohort`).
+    cfg : TrainConfig
+        Labels (horizon, history) and splits (test share, folds, seed).
+    lovdal : bool, default=False
+        Also build the Lovdal protocol's inputs: the raw daily metrics of the last 7 days, each
+        standardised per athlete over all of the athlete's days so far (eligible or not), past-only.
+    train_fraction : float, default=1.0
+        Share of the training athletes to keep (a nested, seeded subset); the test athletes stay.
+
+    Raises
+    ------
+    InputError
+        If ``train_fraction`` is outside (0, 1], no day is eligible, or no eligible day has a strain.
+    """
+    if not 0.0 < train_fraction <= 1.0:
+        raise InputError(f"train_fraction: {train_fraction} is not in (0, 1]")
+    panel, X, transformer = cohort_features(tables)
+    labels = strain_labels(
+        tables["truth"],
+        tables["injuries"],
+        horizon=cfg.data.horizon_days,
+        min_history_days=cfg.data.min_history_days,
+    )
+    keep = labels["eligible"].to_numpy()
+    if not keep.any():
+        span = int(panel.groupby("athlete_id")["date"].nunique().max()) if len(panel) else 0
+        raise InputError(
+            f"training data: no eligible day: a day needs {cfg.data.min_history_days} days before it "
+            f"(data.min_history_days) and {cfg.data.horizon_days} after it (data.horizon_days), and "
+            f"the longest athlete record is {span} days"
+        )
+    zscored = None
+    if lovdal:
+        window = DailyWindow().set_output(transform="pandas").fit_transform(panel)
+        zscored = athlete_zscores(window, panel["athlete_id"].to_numpy(), panel["date"].to_numpy())
+        zscored = zscored[keep].reset_index(drop=True)
+    y = labels["label"].to_numpy()[keep]
+    if y.sum() == 0:
+        raise InputError("training data: no strain onset among the eligible days; nothing to learn")
+    athlete = panel["athlete_id"].to_numpy()[keep]
+    train, test = held_out_athletes(athlete, cfg.data.test_fraction, cfg.data.seed)
+    if train_fraction < 1.0:
+        pool = np.unique(athlete[train])
+        order = np.random.default_rng(cfg.data.seed).permutation(pool)
+        kept = order[: max(cfg.data.n_folds, round(train_fraction * len(pool)))]
+        train = train[np.isin(athlete[train], kept)]
+    return TrainingData(
+        panel=panel,
+        transformer=transformer,
+        X=X[keep].reset_index(drop=True),
+        y=y,
+        athlete=athlete,
+        dates=panel["date"].to_numpy()[keep],
+        train=train,
+        test=test,
+        folds=athlete_folds(athlete[train], cfg.data.n_folds),
+        zscored=zscored,
+    )
+
+
+def model_runs(
+    data: TrainingData, cfg: TrainConfig, names: list[str], athletes: pd.DataFrame
+) -> list[ModelRun]:
+    """The fits of a run: each named model on its table, then the latent variants.
+
+    A latent variant (``<model>_latent``, for the models in ``cfg.latent``) reads the athletes'
+    true glute and calf strength instead of their noisy test scores: the gap to it is what test
+    noise costs. It runs only where the athletes table holds those columns (a simulated cohort).
+    """
+    runs = [
+        ModelRun(name, name, data.zscored, False) if name == "lovdal" else ModelRun(name, name, data.X, True)
+        for name in names
+    ]
+    profile = athletes.set_index("athlete_id")
+    if all(hidden in profile.columns for hidden in LATENT_SWAP.values()):
+        latent = data.X.copy()
+        for observed, hidden in LATENT_SWAP.items():
+            latent[observed] = profile.loc[data.athlete, hidden].to_numpy()
+        runs += [ModelRun(f"{name}_latent", name, latent, False) for name in cfg.latent if name in names]
+    return runs
+
+
+def fit_models(
+    data: TrainingData, runs: list[ModelRun], cfg: TrainConfig, say: Callable[[str], None]
+) -> tuple[pd.DataFrame, dict[str, Pipeline], dict[str, float]]:
+    """Fit each run on the training athletes; predict the held-out athletes' days.
+
+    Returns
+    -------
+    predictions : DataFrame
+        ``athlete_id``, ``date``, ``label`` and one probability column per run, test days only.
+    pipelines : dict of Pipeline
+        The runs that read the features, as features -> classifier pipelines.
+    timings : dict of float
+        Seconds per fit.
+
+    Raises
+    ------
+    InputError
+        Naming ``models.<name>.params`` when the estimator refuses its parameters.
+    """
+    test = data.test
+    predictions = pd.DataFrame(
+        {"athlete_id": data.athlete[test], "date": data.dates[test], "label": data.y[test]}
+    )
+    pipelines: dict[str, Pipeline] = {}
+    timings: dict[str, float] = {}
+    for run in runs:
+        say(f"fit {run.label}")
+        spec = cfg.models[run.name]
+        start = time.perf_counter()
+        estimator = build_model(run.name, spec.calibration, dict(spec.params), data.folds)
+        try:
+            estimator.fit(run.data.iloc[data.train], data.y[data.train])
+        except (InvalidParameterError, ValueError) as exc:
+            raise InputError(f"models.{run.name}.params: {exc}") from None
+        predictions[run.label] = estimator.predict_proba(run.data.iloc[test])[:, 1]
+        timings[f"fit_{run.label}_s"] = time.perf_counter() - start
+        if run.reads_features:
+            features = clone(data.transformer).fit(data.panel.head(1)).set_output(transform="pandas")
+            pipelines[run.label] = Pipeline([("features", features), ("classifier", estimator)])
+    return predictions, pipelines, timings
+
+
+def oracle_column(predictions: pd.DataFrame, cohort: CohortConfig, cfg: TrainConfig) -> np.ndarray:
+    """The Monte Carlo oracle's risk of each test athlete-day, replayed from the cohort's config."""
+    from calfrisk.simulate.oracle import oracle_risk
+
+    oracle = oracle_risk(
+        cohort,
+        np.unique(predictions["athlete_id"]),
+        horizon=cfg.data.horizon_days,
+        n_rollouts=cfg.oracle.n_rollouts,
+        random_state=cfg.data.seed,
+    )
+    oracle = oracle.set_index(["athlete_id", "date"])["risk"]
+    keys = pd.MultiIndex.from_arrays([predictions["athlete_id"], pd.to_datetime(predictions["date"])])
+    return oracle.reindex(keys).to_numpy()
+
+
+def evaluate_predictions(
+    predictions: pd.DataFrame,
+    columns: list[str],
+    cfg: TrainConfig,
+    *,
+    train_rate: float,
+    enrichment: float = 1.0,
+) -> tuple[dict[str, object], pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Every model's test metrics with athlete-bootstrap intervals, against the oracle where present.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        The test days (:func:`fit_models`), with an ``oracle`` column when it was computed.
+    columns : list of str
+        The model columns to score.
+    cfg : TrainConfig
+        Bootstrap draws, calibration bins, seed.
+    train_rate : float
+        The training days' event rate: the average day ``predict``'s bands are drawn against.
+    enrichment : float, default=1.0
+        The cohort's enrichment, for the bands' real-world scale.
+
+    Returns
+    -------
+    metrics : dict
+        ``models`` (per model: ``roc_auc``, ``average_precision``, ``brier``, ``log_loss``,
+        ``ece``, ``ci``, ``roc_auc_fraction_of_oracle``), ``oracle``, and ``bands`` for ``gbm``.
+    bootstrap : DataFrame
+        Every metric's bootstrap estimate and interval.
+    reliability : dict of DataFrame
+        Each scored column's reliability table.
+    """
+    scored = {c: predictions[c].to_numpy() for c in [*columns, "oracle"] if c in predictions}
+    yt = predictions["label"].to_numpy()
+    boot = athlete_bootstrap(
+        yt,
+        scored,
+        predictions["athlete_id"].to_numpy(),
+        n_boot=cfg.evaluation.n_boot,
+        random_state=cfg.data.seed,
+        relative_to="oracle" if "oracle" in scored else None,
+        n_bins=cfg.evaluation.ece_bins,
+    )
+    metrics: dict[str, object] = {"models": {}}
+    for column, p in scored.items():
+        entry = score(yt, p)
+        entry["ece"] = expected_calibration_error(yt, p, cfg.evaluation.ece_bins)
+        ci = boot[boot["model"] == column].set_index("metric")
+        entry["ci"] = {m: [float(ci.loc[m, "low"]), float(ci.loc[m, "high"])] for m in ci.index}
+        if "oracle" in scored and column != "oracle":
+            entry["roc_auc_fraction_of_oracle"] = float(ci.loc["roc_auc_fraction", "estimate"])
+        if column == "oracle":
+            metrics["oracle"] = entry
+        else:
+            metrics["models"][column] = entry
+    if "gbm" in scored:
+        # predict's bands (low, elevated, high against the average day) checked against outcomes.
+        bands = band_outcomes(yt, scored["gbm"], train_rate, enrichment)
+        records = bands.astype(object).where(bands.notna(), None).to_dict(orient="records")  # JSON: null
+        metrics["bands"] = {"gbm": records}
+    reliability = {c: reliability_table(yt, p, cfg.evaluation.ece_bins) for c, p in scored.items()}
+    return metrics, boot, reliability
+
+
+def train_models(
+    tables: dict[str, pd.DataFrame],
+    cfg: TrainConfig,
+    *,
+    cohort: CohortConfig | None = None,
+    models: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    train_fraction: float = 1.0,
+) -> TrainResult:
+    """Fit every configured model on the training athletes and score it on the held-out ones.
+
+    The steps: :func:`prepare_training_data` (features, labels, split), :func:`model_runs`,
+    :func:`fit_models`, the oracle on the test days (:func:`oracle_column`), and
+    :func:`evaluate_predictions`.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        The cohort's tables (:func:`calfrisk.tables.load_cohort`).
+    cfg : TrainConfig
+        Models, splits, oracle and evaluation settings.
+    cohort : CohortConfig, optional
+        The cohort's simulator config; without it the oracle is skipped.
+    models : list of str, optional
+        Train only these of the configured models.
+    progress : callable, optional
+        Called with the name of each step as it starts.
+    train_fraction : float, default=1.0
+        Share of the training athletes to fit on (a nested, seeded subset: a smaller fraction's
+        athletes are among a larger one's). The test athletes stay the same, which makes a
+        learning curve (:func:`learning_curve`).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    InputError
+        Naming ``models`` for a model that is not configured, and as the steps raise.
+    """
+    say = progress or (lambda step: None)
+    clock = time.perf_counter()
+    names = list(cfg.models) if models is None else models
+    unknown = [name for name in names if name not in cfg.models]
+    if unknown:
+        raise InputError(f"models: unknown model {unknown[0]!r} (configured: {', '.join(cfg.models)})")
+    say("features")
+    data = prepare_training_data(tables, cfg, lovdal="lovdal" in names, train_fraction=train_fraction)
+    timings = {"features_s": time.perf_counter() - clock}
+    runs = model_runs(data, cfg, names, tables["athletes"])
+    predictions, pipelines, fit_timings = fit_models(data, runs, cfg, say)
+    timings.update(fit_timings)
+    if cohort is not None:
+        say("oracle")
+        start = time.perf_counter()
+        predictions["oracle"] = oracle_column(predictions, cohort, cfg)
+        timings["oracle_s"] = time.perf_counter() - start
+    say("evaluate")
+    train_rate = float(data.y[data.train].mean())
+    metrics, boot, reliability = evaluate_predictions(
+        predictions,
+        [run.label for run in runs],
+        cfg,
+        train_rate=train_rate,
+        enrichment=cohort.injury.enrichment if cohort is not None else 1.0,
+    )
+    metrics.update(
+        n_test_athletes=len(np.unique(data.athlete[data.test])),
+        n_train_athletes=len(np.unique(data.athlete[data.train])),
+        n_train_rows=len(data.train),
+        n_test_rows=len(data.test),
+        positive_rate=float(data.y.mean()),
+        horizon_days=cfg.data.horizon_days,
+    )
+    reference = {
+        # What predict substitutes for a value a runner did not give, and its yardstick of risk.
+        "feature_medians": {c: float(v) for c, v in data.X.iloc[data.train].median().items()},
+        "positive_rate": train_rate,
+        "min_history_days": cfg.data.min_history_days,
+        "horizon_days": cfg.data.horizon_days,
+    }
+    timings["total_s"] = time.perf_counter() - clock
+    return TrainResult(
+        metrics=metrics,
+        predictions=predictions,
+        bootstrap=boot,
+        reliability=reliability,
+        pipelines=pipelines,
+        timings=timings,
+        reference=reference,
+        test_features=data.X.iloc[data.test].reset_index(drop=True),
+    )
+
+
+def model_metadata(
+    result: TrainResult, cohort: CohortConfig | None, data_dir: str | Path, model: str = "gbm"
+) -> dict[str, object]:
+    """What a model directory records beside the model: all that ``calfrisk predict`` needs.
+
+    The training days' reference values (:attr:`TrainResult.reference`), the model's metrics, and
+    the cohort's enrichment factor (its strain rate was multiplied by it; predict divides it out).
+    """
+    return {
+        **result.reference,
+        "model": model,
+        "metrics": result.metrics["models"].get(model, {}),
+        "enrichment": cohort.injury.enrichment if cohort is not None else 1.0,
+        "data": str(data_dir),
+    }
+
+
+def learning_curve(
+    tables: dict[str, pd.DataFrame],
+    cfg: TrainConfig,
+    *,
+    fractions: tuple[float, ...] = (0.25, 0.5, 1.0),
+    models: list[str] | None = None,
+    oracle_auc: float | None = None,
+    on_result: Callable[[float, TrainResult], None] | None = None,
+) -> pd.DataFrame:
+    """Each model's test ROC AUC when trained on growing, nested shares of the training athletes.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        The cohort's tables.
+    cfg : TrainConfig
+        As for :func:`train_models`; the test athletes are the same at every size.
+    fractions : tuple of float
+        Shares of the training athletes.
+    models : list of str, optional
+        Models to fit (default: all configured, without the latent variants).
+    oracle_auc : float, optional
+        The oracle's ROC AUC on the same test athletes (from a full run), to express each AUC
+        as a fraction of it.
+    on_result : callable, optional
+        Called with each fraction and its :class:`TrainResult`, e.g. to track it as an MLflow run.
+
+    Returns
+    -------
+    DataFrame
+        ``fraction``, ``n_train_athletes``, ``n_train_rows``, ``model``, ``roc_auc``, ``ci_low``,
+        ``ci_high``, and ``fraction_of_oracle`` when ``oracle_auc`` is given.
+    """
+    cfg = cfg.model_copy(update={"latent": []})
+    rows = []
+    for fraction in fractions:
+        result = train_models(tables, cfg, models=models, train_fraction=fraction)
+        if on_result is not None:
+            on_result(fraction, result)
+        for model, entry in result.metrics["models"].items():
+            low, high = entry["ci"]["roc_auc"]
+            row = {
+                "fraction": fraction,
+                "n_train_athletes": result.metrics["n_train_athletes"],
+                "n_train_rows": result.metrics["n_train_rows"],
+                "model": model,
+                "roc_auc": entry["roc_auc"],
+                "ci_low": low,
+                "ci_high": high,
+            }
+            if oracle_auc is not None:
+                row["fraction_of_oracle"] = entry["roc_auc"] / oracle_auc
+            rows.append(row)
+    return pd.DataFrame(rows)

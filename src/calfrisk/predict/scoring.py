@@ -1,0 +1,394 @@
+"""A runner's risk from their own log: calibrated, on the real-world scale, explained.
+
+:func:`forecast` takes the sessions a reader returned (:data:`calfrisk.schema.RUN_LOG_COLUMNS`),
+the runner's profile and a trained model, and for each requested day gives
+
+- ``risk``: the probability of a calf-strain onset within the model's horizon after that day. The
+  model was trained on a cohort whose strain rate was multiplied by a documented enrichment factor
+  E (so that it had events to learn from); the daily hazards scale by E, so the real-world risk is
+  ``1 - (1 - p) ** (1 / E)``, where p is the model's calibrated probability;
+- ``vs_usual``: that risk over the runner's usual level (the median of their own daily risk over
+  the log up to that day, after the first ``min_history_days``);
+- ``vs_average``: that risk over the average training day of the cohort, and the ``band`` it falls
+  in (:data:`calfrisk.learn.bands.BANDS`);
+- the ``drivers``: the risk factors that raise that day's risk most (exact contributions,
+  :mod:`calfrisk.learn.explain`), each with advice (:mod:`calfrisk.predict.advice`).
+
+Nothing is guessed silently: a profile value not given is replaced by the training cohort's median
+and reported in ``notes``, and its factor is never listed as a driver; session types a log does not
+record are inferred from pace by a stated rule; missing elevation counts as flat, and says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from calfrisk.exceptions import InputError, NotAdditiveError, ParameterError, ShortLogError
+from calfrisk.learn.bands import band_of, real_world_risk
+from calfrisk.learn.explain import DRIVER_FACTORS, contributions, factor_contributions
+from calfrisk.learn.panel import daily_panel
+from calfrisk.predict.advice import advise
+from calfrisk.predict.profile import RunnerProfile
+
+__all__ = ["SPEED_PACE_RATIO", "Forecast", "forecast"]
+
+#: A session without a recorded type counts as speed work when its pace is at least 8 % faster
+#: (this ratio of minutes per km) than the median of the runner's sessions over the 28 days before.
+SPEED_PACE_RATIO = 0.92
+
+#: Drivers listed per day, and the smallest odds multiplier worth listing.
+TOP_DRIVERS = 3
+MIN_ODDS_RATIO = 1.05
+
+_PROFILE_FEATURE = {  # profile value -> feature that carries it, and the factor it drives
+    "age": ("age", "age"),
+    "sex": ("female", "sex"),
+    "prior_calf_strains": ("calf_strains", "strain_history"),
+    "glute_test_score": ("glute_test_score", "glute_strength"),
+    "calf_test_score": ("calf_test_score", "calf_strength"),
+    "warmup_habit": ("warmup_habit", "habits"),
+    "stretching_habit": ("stretching_habit", "habits"),
+}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What :func:`forecast` found.
+
+    Attributes
+    ----------
+    days : DataFrame
+        One row per requested day: ``athlete_id``, ``date``, ``risk``, ``vs_usual``, ``vs_average``,
+        ``band``, ``horizon_days``, ``km_7d``, ``acwr``.
+    drivers : DataFrame
+        Long format: ``date``, ``rank``, ``factor``, ``contribution`` (log-odds), ``odds_ratio``,
+        ``advice``.
+    timeline : DataFrame
+        Every day of the log: ``date``, ``km``, ``acwr``, ``risk`` (NaN in the first weeks),
+        ``strain``.
+    notes : list of str
+        What was assumed or inferred, for the user to read.
+    average : float
+        The risk of the training cohort's average day, on the same real-world scale.
+    """
+
+    days: pd.DataFrame
+    drivers: pd.DataFrame
+    timeline: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    average: float = float("nan")
+
+
+def _check_model(model: object, metadata: dict) -> None:
+    """Refuse a model whose features or metadata this version of calfrisk does not produce."""
+    try:
+        computed = [str(f) for f in model[0].get_feature_names_out()]
+        expected = [str(f) for f in getattr(model[-1], "feature_names_in_", computed)]
+    except (TypeError, AttributeError, IndexError):
+        raise InputError("model: not a calfrisk pipeline (features, then a classifier)") from None
+    keys = ("horizon_days", "min_history_days", "positive_rate", "feature_medians")
+    missing = [k for k in keys if k not in metadata]
+    missing += [f for f in computed if f not in metadata.get("feature_medians", {})]
+    if expected != computed or missing:
+        differ = sorted(set(expected) ^ set(computed)) or missing
+        raise InputError(
+            f"model: made by another version of calfrisk (features or metadata differ: "
+            f"{', '.join(differ[:5])}); retrain it with `calfrisk train`"
+        )
+
+
+def _infer_session_types(sessions: pd.DataFrame, notes: list[str]) -> pd.Series:
+    """Session types, with those a log does not record inferred from pace (past sessions only)."""
+    types = sessions["session_type"].astype("string")
+    unknown = types.isna()
+    if not unknown.any():
+        return types
+    pace = (sessions["duration_min"] / sessions["distance_km"]).to_numpy()
+    start = pd.DatetimeIndex(sessions["start_time"])
+    # Median pace of the sessions that started in the 28 days before each one (not the session itself).
+    reference = pd.Series(pace, index=start).rolling("28D", closed="left", min_periods=3).median().to_numpy()
+    fast = pace <= SPEED_PACE_RATIO * reference
+    inferred = np.where(fast, "tempo", "easy")
+    types = types.where(~unknown, pd.array(inferred, dtype="string"))
+    n_speed = int((fast & unknown.to_numpy()).sum())
+    notes.append(
+        f"{int(unknown.sum())} session(s) without a type: {n_speed} counted as speed work, being at "
+        f"least {round((1 - SPEED_PACE_RATIO) * 100)} % faster than your median pace of the 4 weeks "
+        "before; the rest as easy runs"
+    )
+    return types
+
+
+def _shoe_ids(
+    sessions: pd.DataFrame, profile: RunnerProfile, notes: list[str]
+) -> tuple[np.ndarray, pd.DataFrame, dict[int, str], bool]:
+    """Number the shoes in order of first use; km they had before the log; whether any is known."""
+    names = sessions["shoe"].astype("string")
+    known = names.dropna()
+    order = list(dict.fromkeys(known.tolist()))
+    unknown_shoes = sorted(set(profile.shoe_km) - set(order))
+    if unknown_shoes:
+        listed = ", ".join(repr(s) for s in order) or "none"
+        raise ParameterError(
+            "shoe_km",
+            repr(unknown_shoes[0]),
+            f"no session in the log uses that shoe (shoes in the log: {listed})",
+        )
+    ids = {name: i + 1 for i, name in enumerate(order)}
+    shoe_id = names.map(ids).fillna(0).astype(np.int64).to_numpy()  # 0 = shoe not recorded
+    start = pd.DataFrame(
+        {
+            "athlete_id": 0,
+            "shoe_id": [ids[n] for n in profile.shoe_km],
+            "km": [float(km) for km in profile.shoe_km.values()],
+        }
+    )
+    if order:
+        # A shoe first worn in the log's first 4 weeks was probably owned before it began; one
+        # first worn later was probably new, and starting it at 0 km is no assumption worth a note.
+        first_use = pd.Series(pd.to_datetime(sessions["date"]).to_numpy()).groupby(names.to_numpy()).min()
+        early = first_use[first_use <= pd.to_datetime(sessions["date"]).min() + pd.Timedelta(days=28)]
+        missing = sorted(set(early.index) - set(profile.shoe_km))
+        if missing:
+            notes.append(
+                f"no km before the log given for {', '.join(repr(s) for s in missing)}, worn from its "
+                "first weeks: counted from 0 (give its km: shoe_km in the profile, or --shoe-km NAME=KM)"
+            )
+        if names.isna().any():
+            notes.append(f"{int(names.isna().sum())} session(s) without a shoe: counted as one unnamed shoe")
+    return shoe_id, start, {v: k for k, v in ids.items()}, bool(order)
+
+
+def _day_range(
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    start: dt.date | None,
+    end: dt.date | None,
+    today: dt.date,
+    min_history: int,
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    end_ts = pd.Timestamp(end) if end is not None else last
+    start_ts = pd.Timestamp(start) if start is not None else end_ts
+    if end_ts.date() > today:
+        raise ParameterError("end", end_ts.date(), f"in the future (today is {today})")
+    if start_ts > end_ts:
+        raise ParameterError("start", start_ts.date(), f"after `end` {end_ts.date()}")
+    earliest = first + pd.Timedelta(days=min_history)
+    if start_ts < earliest and start is None and end is None:
+        # No day was asked for: the log itself is too short, which is what to say.
+        span = (last - first).days + 1
+        raise ShortLogError(
+            f"the log covers {span} day(s), {first.date()} to {last.date()}: the model needs "
+            f"{min_history} days of log before the day it scores (the first it can is {earliest.date()})"
+        )
+    if start_ts < earliest:
+        raise ParameterError(
+            "start",
+            start_ts.date(),
+            f"the model needs {min_history} days of log before a day; the log starts on "
+            f"{first.date()}, so the first day it can score is {earliest.date()}",
+        )
+    return start_ts, end_ts
+
+
+def forecast(
+    sessions: pd.DataFrame,
+    model: object,
+    metadata: dict,
+    profile: RunnerProfile,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    today: dt.date | None = None,
+    notes: list[str] | None = None,
+) -> Forecast:
+    """Score each requested day of a runner's log.
+
+    Parameters
+    ----------
+    sessions : DataFrame
+        Running sessions (:data:`calfrisk.schema.RUN_LOG_COLUMNS`).
+    model : Pipeline
+        A calfrisk pipeline (features, then calibrated classifier), e.g. from
+        :func:`calfrisk.predict.persist.load_model`.
+    metadata : dict
+        The model's metadata: ``horizon_days``, ``enrichment``, ``positive_rate``,
+        ``min_history_days``, ``feature_medians``.
+    profile : RunnerProfile
+        What the runner reported.
+    start, end : date, optional
+        Days to score (inclusive). By default the last day of the log only; ``end`` alone scores that day.
+    today : date, optional
+        Days after it are refused. Default: the current date.
+    notes : list of str, optional
+        Notes so far (e.g. from the readers); this function's are appended to a copy.
+
+    Returns
+    -------
+    Forecast
+
+    Raises
+    ------
+    InputError
+        If the log is empty, a shoe given does not appear in it, or the days asked for are in the
+        future or lack enough history.
+    """
+    notes = list(notes or [])
+    _check_model(model, metadata)
+    if sessions.empty:
+        raise InputError("the log holds no running sessions")
+    today = today or dt.date.today()
+    sessions = sessions.sort_values("start_time", kind="stable").reset_index(drop=True)
+    medians: dict[str, float] = metadata["feature_medians"]
+    min_history = int(metadata["min_history_days"])
+    horizon = int(metadata["horizon_days"])
+    enrichment = float(metadata.get("enrichment", 1.0))
+
+    session_type = _infer_session_types(sessions, notes)
+    shoe_id, shoe_start, shoe_names, shoes_known = _shoe_ids(sessions, profile, notes)
+    elevation = sessions["elevation_gain_m"].astype("Float64")
+    if elevation.isna().any():
+        notes.append(f"{int(elevation.isna().sum())} session(s) without elevation: counted as flat")
+    log = pd.DataFrame(
+        {
+            "athlete_id": 0,
+            "date": pd.to_datetime(sessions["date"]).dt.normalize(),
+            "distance_km": sessions["distance_km"].to_numpy(dtype=float),
+            "duration_min": sessions["duration_min"].to_numpy(dtype=float),
+            "elevation_gain_m": elevation.fillna(0.0).to_numpy(dtype=float),
+            "session_type": session_type.to_numpy(dtype=object),
+            "shoe_id": shoe_id,
+        }
+    )
+    first, last = log["date"].iloc[0], log["date"].iloc[-1]
+    start_ts, end_ts = _day_range(first, last, start, end, today, min_history)
+
+    assumed: set[str] = set()
+    values = profile.model_dump()
+    athlete = {"athlete_id": 0}
+    typical = {
+        "age": medians["age"],
+        "sex": "F" if medians["female"] >= 0.5 else "M",
+        "prior_calf_strains": round(medians["calf_strains"]),
+        "glute_test_score": medians["glute_test_score"],
+        "calf_test_score": medians["calf_test_score"],
+        "warmup_habit": bool(medians["warmup_habit"] >= 0.5),
+        "stretching_habit": bool(medians["stretching_habit"] >= 0.5),
+    }
+    missing = [key for key in _PROFILE_FEATURE if values[key] is None]
+    for key in _PROFILE_FEATURE:
+        athlete[key] = typical[key] if key in missing else values[key]
+    if missing:
+        assumed.update(_PROFILE_FEATURE[key][1] for key in missing)
+        shown = ", ".join(
+            f"{key}={typical[key]:.4g}" if isinstance(typical[key], float) else f"{key}={typical[key]}"
+            for key in missing
+        )
+        notes.append(f"not given, so the training cohort's typical value is used (not a driver): {shown}")
+    injuries = pd.DataFrame({"athlete_id": 0, "date": pd.to_datetime(list(profile.strains))})
+    calendar = pd.DataFrame({"athlete_id": 0, "date": pd.date_range(first, end_ts, freq="D")})
+    panel = daily_panel(log, pd.DataFrame([athlete]), injuries, days=calendar, shoe_start_km=shoe_start)
+    X = model[0].transform(panel)
+    if not isinstance(X, pd.DataFrame):
+        X = pd.DataFrame(X, columns=model[0].get_feature_names_out())
+    if not shoes_known:
+        for feature in DRIVER_FACTORS["shoes"]:
+            X[feature] = medians[feature]
+        assumed.add("shoes")
+        notes.append("the log names no shoes: shoe wear set to the cohort's typical value (not a driver)")
+
+    p = model[-1].predict_proba(X)[:, 1]
+    risk = real_world_risk(p, enrichment)
+    average = real_world_risk(float(metadata["positive_rate"]), enrichment)
+    eligible = (panel["date"] >= first + pd.Timedelta(days=min_history)).to_numpy()
+    usual = pd.Series(np.where(eligible, risk, np.nan)).expanding().median().to_numpy()
+
+    chosen = ((panel["date"] >= start_ts) & (panel["date"] <= end_ts)).to_numpy()
+    athlete_id = profile.athlete_id
+    days = pd.DataFrame(
+        {
+            "athlete_id": athlete_id,
+            "date": panel["date"].to_numpy()[chosen],
+            "risk": risk[chosen],
+            "vs_usual": (risk / usual)[chosen],
+            "vs_average": risk[chosen] / average,
+            "band": band_of(risk[chosen] / average),
+            "horizon_days": horizon,
+            "km_7d": X["km_7d"].to_numpy()[chosen],
+            "acwr": X["acwr_ewma"].to_numpy()[chosen],
+        }
+    )
+    drivers = _drivers(
+        model[-1], X[chosen], panel[chosen], log, shoe_start, shoe_names, assumed, notes, medians
+    )
+    timeline = pd.DataFrame(
+        {
+            "date": panel["date"],
+            "km": panel["distance_km"],
+            "acwr": X["acwr_ewma"].to_numpy(),
+            "risk": np.where(eligible, risk, np.nan),
+            "strain": panel["strain_onset"],
+        }
+    )
+    return Forecast(days=days, drivers=drivers, timeline=timeline, notes=notes, average=average)
+
+
+def _worn_shoes(
+    log: pd.DataFrame, shoe_start: pd.DataFrame, shoe_names: dict[int, str], days: pd.Series
+) -> list[dict[str, object]]:
+    """For each day, the most-worn named shoe run in over the 7 days to it, and its km before it."""
+    named = log[log["shoe_id"] > 0]
+    if named.empty:
+        return [{} for _ in days]
+    calendar = pd.date_range(min(days.min(), log["date"].min()), max(days.max(), log["date"].max()), freq="D")
+    daily = named.pivot_table(index="date", columns="shoe_id", values="distance_km", aggfunc="sum")
+    daily = daily.reindex(calendar).fillna(0.0)
+    start = shoe_start.set_index("shoe_id")["km"].reindex(daily.columns).fillna(0.0)
+    before = daily.cumsum().shift(1).fillna(0.0) + start  # km each shoe had before the day's run
+    recent = daily.rolling(7, min_periods=1).sum() > 0
+    worn = before.where(recent, -np.inf).loc[pd.DatetimeIndex(days)]
+    out = []
+    for row in worn.itertuples(index=False):
+        values = np.asarray(row, dtype=float)
+        best = int(np.argmax(values))
+        out.append(
+            {}
+            if np.isneginf(values[best])
+            else {"shoe": shoe_names[int(worn.columns[best])], "shoe_km": values[best]}
+        )
+    return out
+
+
+def _drivers(
+    classifier: object,
+    X: pd.DataFrame,
+    panel: pd.DataFrame,
+    log: pd.DataFrame,
+    shoe_start: pd.DataFrame,
+    shoe_names: dict[int, str],
+    assumed: set[str],
+    notes: list[str],
+    typical: dict[str, float],
+) -> pd.DataFrame:
+    columns = ["date", "rank", "factor", "contribution", "odds_ratio", "advice"]
+    try:
+        factors = factor_contributions(contributions(classifier, X))
+    except NotAdditiveError as exc:
+        notes.append(f"no drivers: this model has no exact per-factor contributions ({exc})")
+        return pd.DataFrame(columns=columns)
+    factors = factors.drop(columns=sorted(assumed & set(factors.columns)))
+    rows = []
+    shoes = _worn_shoes(log, shoe_start, shoe_names, panel["date"])
+    for i, date in enumerate(panel["date"]):
+        day = factors.iloc[i].sort_values(ascending=False)
+        day = day[day > np.log(MIN_ODDS_RATIO)].head(TOP_DRIVERS)
+        features = X.iloc[i]
+        context = {**shoes[i], "typical": typical}
+        for rank, (factor, value) in enumerate(day.items(), start=1):
+            advice = advise(factor, features, context)
+            rows.append((date, rank, factor, float(value), float(np.exp(value)), advice))
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,28 @@
+"""The estimators keep scikit-learn's contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from calfrisk.learn.estimators import BalancedBaggingClassifier, ZoneRuleClassifier
+
+
+@parametrize_with_checks([BalancedBaggingClassifier(n_bags=2, max_iter=5)])
+def test_balanced_bagging_passes_scikit_learns_estimator_checks(estimator, check) -> None:
+    check(estimator)
+
+
+def test_zone_rule_follows_the_estimator_contract() -> None:
+    from sklearn.base import clone
+
+    rule = ZoneRuleClassifier(feature="week_change", edges=(0.1,))
+    assert clone(rule).get_params() == rule.get_params()
+    X = pd.DataFrame({"week_change": [0.0, 0.05, 0.2, 0.5] * 50})
+    y = np.array([0, 0, 1, 0] * 50)
+    assert rule.fit(X, y) is rule
+    p = rule.predict_proba(X)[:, 1]
+    # Rates shrunk toward the overall 25 %: the flagged zone is riskier than the other.
+    assert p[2] > 0.25 > p[0]
+    assert rule.predict(X).tolist()[:4] == [0, 0, 1, 1]

@@ -1,0 +1,117 @@
+"""Exact contributions: they add up to the model's log-odds and agree with shap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from calfrisk.exceptions import NotAdditiveError
+from calfrisk.learn.estimators import gradient_boosting, logistic
+from calfrisk.learn.evaluate import athlete_folds
+from calfrisk.learn.explain import DRIVER_FACTORS, contributions, factor_contributions
+from calfrisk.learn.features import FEATURE_GROUPS, LoadFeatures
+from calfrisk.learn.panel import daily_panel
+
+
+@pytest.fixture(scope="module")
+def data(small_tables):
+    panel = daily_panel(small_tables["training_log"], small_tables["athletes"], small_tables["injuries"])
+    X = LoadFeatures().set_output(transform="pandas").fit_transform(panel)
+    # A learnable synthetic target so the trees split on many features.
+    rng = np.random.default_rng(0)
+    logit = -3 + 1.5 * np.tanh(X["week_change"].to_numpy()) + 0.03 * (X["age"].to_numpy() - 40)
+    y = rng.random(len(X)) < 1 / (1 + np.exp(-logit))
+    return X, y, panel["athlete_id"].to_numpy()
+
+
+def _stumps(n: int) -> HistGradientBoostingClassifier:
+    # No early stopping: every training row is then in the trees' cover, which centres the terms.
+    return HistGradientBoostingClassifier(max_depth=1, max_iter=n, early_stopping=False, random_state=0)
+
+
+def test_every_feature_belongs_to_exactly_one_factor() -> None:
+    features = [f for group in FEATURE_GROUPS.values() for f in group]
+    assigned = [f for group in DRIVER_FACTORS.values() for f in group]
+    assert sorted(features) == sorted(assigned)
+
+
+def test_stump_contributions_sum_to_the_raw_score(data) -> None:
+    X, y, _ = data
+    booster = _stumps(60).fit(X, y)
+    att = contributions(booster, X)
+    np.testing.assert_allclose(att.log_odds, booster.decision_function(X), atol=1e-9)
+    # Centred on the training cover: the mean contribution over the training rows is zero.
+    np.testing.assert_allclose(att.values.mean().to_numpy(), 0.0, atol=1e-9)
+
+
+def test_stump_contributions_equal_shap_tree_explainer(data) -> None:
+    shap = pytest.importorskip("shap")
+    X, y, _ = data
+    booster = _stumps(60).fit(X, y)
+    rows = X.iloc[::97]
+    ours = contributions(booster, rows)
+    explainer = shap.TreeExplainer(booster)
+    theirs = explainer.shap_values(rows)
+    np.testing.assert_allclose(ours.values.to_numpy(), theirs, atol=1e-7)
+    np.testing.assert_allclose(ours.base[0], np.ravel(explainer.expected_value)[0], atol=1e-7)
+
+
+def test_calibrated_ensemble_contributions_track_the_calibrated_log_odds(data) -> None:
+    X, y, athletes = data
+    model = gradient_boosting(athlete_folds(athletes, 3), max_depth=1, max_iter=40).fit(X, y)
+    att = contributions(model, X)
+    # Exact: the mean of the folds' calibrated log-odds.
+    fold_logits = []
+    for fold in model.calibrated_classifiers_:
+        p = fold.predict_proba(X)[:, 1]
+        fold_logits.append(np.log(p / (1 - p)))
+    np.testing.assert_allclose(att.log_odds, np.mean(fold_logits, axis=0), atol=1e-8)
+    # Close to the log-odds of the averaged probability that predict_proba reports.
+    p = model.predict_proba(X)[:, 1]
+    assert np.max(np.abs(att.log_odds - np.log(p / (1 - p)))) < 0.15
+
+
+def test_logistic_contributions_are_exact(data) -> None:
+    X, y, _ = data
+    model = logistic(max_iter=500).fit(X, y)
+    att = contributions(model, X)
+    np.testing.assert_allclose(att.log_odds, model.decision_function(X), atol=1e-8)
+
+
+def test_factor_contributions_add_up(data) -> None:
+    X, y, _ = data
+    booster = HistGradientBoostingClassifier(max_depth=1, max_iter=30, random_state=0).fit(X, y)
+    att = contributions(booster, X.head(50))
+    factors = factor_contributions(att)
+    assert list(factors.columns) == list(DRIVER_FACTORS)
+    np.testing.assert_allclose(factors.sum(axis=1), att.values.sum(axis=1), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        HistGradientBoostingClassifier(max_depth=3, max_iter=10, random_state=0),
+        CalibratedClassifierCV(
+            HistGradientBoostingClassifier(max_depth=1, max_iter=10, random_state=0), method="isotonic", cv=2
+        ),
+    ],
+    ids=["deep-trees", "isotonic"],
+)
+def test_non_additive_models_are_refused_not_approximated(data, model) -> None:
+    X, y, _ = data
+    model.fit(X, y)
+    with pytest.raises(NotAdditiveError):
+        contributions(model, X.head(5))
+
+
+def test_missing_values_follow_the_tree(data) -> None:
+    X, y, _ = data
+    Xn = X.copy()
+    Xn.loc[Xn.index[::5], "week_change"] = np.nan
+    booster = HistGradientBoostingClassifier(max_depth=1, max_iter=30, random_state=0).fit(Xn, y)
+    att = contributions(booster, Xn)
+    np.testing.assert_allclose(att.log_odds, booster.decision_function(Xn), atol=1e-9)
+    assert isinstance(att.values, pd.DataFrame)
