@@ -1,7 +1,7 @@
 # calfrisk: two commands on a fresh machine with Python 3.11+ and make.
 #   make demo   simulate the default cohort, train and evaluate the models, compare the runs,
 #               predict on the example runner's log
-#   make test   linters and the whole test suite
+#   make test   linters and the whole test suite (make test-fast: without the slow tests)
 # Both create (or reuse) the virtual environment .venv and install the project into it.
 
 PYTHON ?= python3
@@ -12,7 +12,7 @@ DEMO   ?= data/synthetic/demo
 
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: venv demo test lint bench sample example clean
+.PHONY: venv demo test test-fast lint bench sample example clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "calfrisk needs Python 3.11 or newer (set PYTHON=...)")'
@@ -37,6 +37,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The daily lane: everything but the tests marked slow (statistical, end to end, notebooks).
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow" -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py

@@ -142,12 +142,14 @@ def test_no_import_cycle_between_modules() -> None:
             visit(module, [])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", SIMULATOR)
 def test_simulator_layers_import_no_learning_tracking_or_cli_library(module: str) -> None:
     found = _modules_after(f"import {module}") & {"mlflow", "click", "rich", "sklearn"}
     assert not found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", LEARNING)
 def test_learning_layers_do_not_import_tracking_or_cli_libraries(module: str) -> None:
     # rich is not checked here: scikit-learn >= 1.9 imports it for its progress callbacks.
@@ -155,6 +157,7 @@ def test_learning_layers_do_not_import_tracking_or_cli_libraries(module: str) ->
     assert not found
 
 
+@pytest.mark.slow
 def test_cli_help_does_not_import_numerical_libraries() -> None:
     loaded = _modules_after(
         "import sys\nfrom calfrisk.cli.commands import main\nsys.argv = ['calfrisk', '--help']\n"
@@ -163,6 +166,7 @@ def test_cli_help_does_not_import_numerical_libraries() -> None:
     assert not loaded & {"numpy", "pandas", "pyarrow", "mlflow", "joblib"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", PREDICT_PATH)
 def test_predict_path_imports_nothing_slow(module: str) -> None:
     # mlflow (about a second), numba (the simulator's compiler), skops (imports every estimator),

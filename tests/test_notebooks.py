@@ -10,6 +10,9 @@ from nbclient import NotebookClient
 
 from tests.conftest import ROOT
 
+# Each notebook simulates, trains and plots: minutes, not seconds.
+pytestmark = pytest.mark.slow
+
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if not p.stem.endswith("_executed"))
 
 #: How a matplotlib figure prints when no front end turned it into an image: ``<Figure size 900x700

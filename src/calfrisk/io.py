@@ -49,7 +49,7 @@ def check_output_file(path: str | Path, *, parameter: str) -> None:
     --------
     >>> try:
     ...     check_output_file("README.md/metrics.json", parameter="metrics_json")
-    ... except InputError as exc:
+    ... except ParameterError as exc:
     ...     print(exc)
     metrics_json README.md/metrics.json: README.md is a file, so nothing can be written under it
     """

@@ -230,6 +230,7 @@ def test_readme_history_and_todays_fit_file_score_the_fit_files_day(
     assert both["km_7d"] - alone["km_7d"] == pytest.approx(last["distance_km"], abs=0.02)
 
 
+@pytest.mark.slow
 def test_predict_takes_an_mlflow_model_uri(trained, capsys, monkeypatch) -> None:
     _root, uri = trained
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)

@@ -15,6 +15,7 @@ from calfrisk.predict.persist import load_model
 from tests.conftest import TINY, run_cli
 
 
+@pytest.mark.slow
 def test_same_data_and_seed_give_the_same_bytes(trained, small_cohort, tmp_path, capsys) -> None:
     # The model file, its metadata and the metrics of a second run (untracked, all models) are
     # byte for byte those of the tracked run: every split, bag, booster and bootstrap is seeded.
@@ -28,6 +29,7 @@ def test_same_data_and_seed_give_the_same_bytes(trained, small_cohort, tmp_path,
         assert (tmp_path / name).read_bytes() == (root / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_metrics_json_has_the_promised_shape(trained) -> None:
     root, _ = trained
     metrics = json.loads((root / "metrics.json").read_text())
@@ -44,6 +46,7 @@ def test_metrics_json_has_the_promised_shape(trained) -> None:
     assert sum(b["days"] for b in bands) == metrics["n_test_rows"]
 
 
+@pytest.mark.slow
 def test_model_directory_loads_without_mlflow_and_predicts(trained, small_tables) -> None:
     root, _ = trained
     code = (
@@ -106,6 +109,7 @@ def test_bad_input_is_one_line_exit_2_nothing_logged(
     assert not (tmp_path / "m").exists() and not (tmp_path / "mlflow.db").exists()
 
 
+@pytest.mark.slow
 def test_a_cohort_that_runs_past_today_trains_and_its_served_example_scores(tmp_path, capsys, monkeypatch):
     """A simulated cohort may end after today; its served model's example must still read as a real log."""
     import datetime as dt
@@ -171,6 +175,7 @@ def test_what_the_end_of_a_run_needs_is_checked_before_it_starts(
         mlflow.set_tracking_uri(uri)
         client = mlflow.MlflowClient()
         client.delete_experiment(client.create_experiment("gone"))
+        capsys.readouterr()  # mlflow's own lines while creating the store, not the command's
     monkeypatch.setattr("calfrisk.tracking.training.train_models", _refuse_training)
     data = [] if "--data" in extra else ["--data", str(small_cohort[1])]
     code, _out, err = run_cli(["train", *data, *extra], capsys)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from calfrisk.learn.estimators import BalancedBaggingClassifier, ZoneRuleClassifier
 
 
+@pytest.mark.slow
 @parametrize_with_checks([BalancedBaggingClassifier(n_bags=2, max_iter=5)])
 def test_balanced_bagging_passes_scikit_learns_estimator_checks(estimator, check) -> None:
     check(estimator)

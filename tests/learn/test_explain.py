@@ -59,6 +59,7 @@ def test_stump_contributions_equal_shap_tree_explainer(data) -> None:
     np.testing.assert_allclose(ours.base[0], np.ravel(explainer.expected_value)[0], atol=1e-7)
 
 
+@pytest.mark.slow
 def test_calibrated_ensemble_contributions_track_the_calibrated_log_odds(data) -> None:
     X, y, athletes = data
     model = gradient_boosting(athlete_folds(athletes, 3), max_depth=1, max_iter=40).fit(X, y)

@@ -22,6 +22,9 @@ from calfrisk.config import CohortConfig, load_cohort_config
 from calfrisk.simulate import CohortSummary, simulate_cohort
 from tests.conftest import read_tables
 
+# Statistical: a large seeded cohort and a rate model per factor.
+pytestmark = pytest.mark.slow
+
 Z = 4.0
 MAX_SE = 0.1
 #: Factors switched off for this cohort, to show that a zero effect is estimated as zero.

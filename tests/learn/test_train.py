@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from calfrisk.learn.evaluate import expected_calibration_error
 from tests.conftest import ROOT
 
 
+@pytest.mark.slow
 def test_gbm_is_calibrated_on_held_out_athletes() -> None:
     # The committed sample cohort: 40 held-out athletes, 11,960 days, 1.7 % positive. Positive days
     # come in runs (the 7 days before each strain), so the effective sample is ~1/7 of the days:

@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import ROOT, run_cli
 
 
+@pytest.mark.slow
 def test_run_is_tracked_with_params_metrics_plots_and_champion(trained, monkeypatch) -> None:
     _root, uri = trained
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -39,6 +40,7 @@ def test_run_is_tracked_with_params_metrics_plots_and_champion(trained, monkeypa
     assert int(version.version) == 1 and model is not None
 
 
+@pytest.mark.slow
 def test_compare_lists_the_runs(trained, capsys, monkeypatch) -> None:
     _root, uri = trained
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)

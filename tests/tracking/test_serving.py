@@ -8,8 +8,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.conftest import ROOT
+
+# End to end: a tracked training run, a real model server.
+pytestmark = pytest.mark.slow
 
 
 def test_registered_predictor_answers_the_scoring_protocol_with_risk_and_drivers(trained) -> None:

@@ -93,7 +93,7 @@ def example_log(
     Examples
     --------
     >>> import datetime
-    >>> from calfrisk.learn.train import load_cohort
+    >>> from calfrisk.tables import load_cohort
     >>> tables, _ = load_cohort("data/synthetic/sample")
     >>> log = example_log(tables, today=datetime.date(2025, 2, 1))
     >>> log["date"].max() <= "2025-02-01"
