@@ -1,7 +1,8 @@
 # calfrisk: two commands on a fresh machine with Python 3.11+ and make.
 #   make demo   simulate the default cohort, train and evaluate the models, compare the runs,
 #               predict on the example runner's log
-#   make test   linters and the whole test suite (make test-fast: without the slow tests)
+#   make test   linters, the documentation site and the whole test suite
+#               (make test-fast: without the slow tests)
 # Both create (or reuse) the virtual environment .venv and install the project into it.
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ DEMO   ?= data/synthetic/demo
 
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: venv demo test test-fast lint bench sample example clean
+.PHONY: venv demo test test-fast lint docs bench sample example clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "calfrisk needs Python 3.11 or newer (set PYTHON=...)")'
@@ -35,7 +36,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-test: lint
+# The documentation site, strict: a broken link or reference, or a docstring the API pages cannot
+# read, fails the build. (The two variables quiet MkDocs' plugins' notices about MkDocs 2.)
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(BIN)/mkdocs build --strict --quiet
+
+test: lint docs
 	$(BIN)/python -m pytest
 
 # The daily lane: everything but the tests marked slow (statistical, end to end, notebooks).
@@ -57,4 +63,4 @@ sample: $(STAMP)
 	$(BIN)/calfrisk simulate --config configs/sample.yaml --out data/synthetic/sample --overwrite --jobs 1
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(DEMO) site .pytest_cache .ruff_cache .hypothesis

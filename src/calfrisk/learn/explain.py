@@ -28,6 +28,7 @@ import pandas as pd
 
 from calfrisk.exceptions import NotAdditiveError
 from calfrisk.learn.features import FEATURE_GROUPS
+from calfrisk.learn.sklearn_compat import is_sigmoid_calibrator
 from calfrisk.learn.stumps import StumpEnsemble, StumpFold, stump_fold
 
 __all__ = ["DRIVER_FACTORS", "Attribution", "contributions", "factor_contributions"]
@@ -142,13 +143,13 @@ def contributions(classifier: object, X: pd.DataFrame) -> Attribution:
             base=np.full(len(X), base / n),
             values=pd.DataFrame(terms / n, columns=X.columns, index=X.index),
         )
-    from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+    from sklearn.calibration import CalibratedClassifierCV
 
     if isinstance(classifier, CalibratedClassifierCV):
         base, terms = 0.0, np.zeros_like(values)
         for fold in classifier.calibrated_classifiers_:
             calibrator = fold.calibrators[0]
-            if not isinstance(calibrator, _SigmoidCalibration):
+            if not is_sigmoid_calibrator(calibrator):
                 raise NotAdditiveError(f"calibration by {type(calibrator).__name__} is not affine")
             fold_base, fold_terms = _booster_terms(fold.estimator, values)
             # scikit-learn's Platt map: p = 1 / (1 + exp(a * f + b)), so log-odds = -a * f - b.

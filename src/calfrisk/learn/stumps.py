@@ -22,6 +22,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from calfrisk.exceptions import NotAdditiveError
+from calfrisk.learn.sklearn_compat import booster_baseline, booster_trees, is_sigmoid_calibrator
 
 __all__ = ["StumpEnsemble", "StumpFold", "compile_classifier", "stump_fold"]
 
@@ -89,8 +90,7 @@ def stump_fold(booster: object, slope: float = -1.0, intercept: float = 0.0) -> 
         If a tree has more than one split or splits a categorical feature.
     """
     feature, threshold, missing_left, left_v, right_v, mean_v = [], [], [], [], [], []
-    for (predictor,) in booster._predictors:
-        nodes = predictor.nodes
+    for nodes in booster_trees(booster):
         root = nodes[0]
         if root["is_leaf"]:
             value = float(root["value"])
@@ -112,7 +112,7 @@ def stump_fold(booster: object, slope: float = -1.0, intercept: float = 0.0) -> 
         right_v.append(float(right["value"]))
         mean_v.append(float((left["count"] * left["value"] + right["count"] * right["value"]) / cover))
     return StumpFold(
-        baseline=float(np.ravel(booster._baseline_prediction)[0]),
+        baseline=booster_baseline(booster),
         feature=np.asarray(feature, dtype=np.intp),
         threshold=np.asarray(threshold, dtype=float),
         missing_left=np.asarray(missing_left, dtype=bool),
@@ -184,7 +184,7 @@ def compile_classifier(classifier: object) -> StumpEnsemble | None:
     StumpEnsemble or None
         None for any other classifier (deeper trees, isotonic calibration, another learner).
     """
-    from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     if not isinstance(classifier, CalibratedClassifierCV) or len(classifier.classes_) != 2:
@@ -194,7 +194,7 @@ def compile_classifier(classifier: object) -> StumpEnsemble | None:
         booster, calibrators = calibrated.estimator, calibrated.calibrators
         if not isinstance(booster, HistGradientBoostingClassifier) or len(calibrators) != 1:
             return None
-        if not isinstance(calibrators[0], _SigmoidCalibration) or len(booster.classes_) != 2:
+        if not is_sigmoid_calibrator(calibrators[0]) or len(booster.classes_) != 2:
             return None
         try:
             folds.append(stump_fold(booster, calibrators[0].a_, calibrators[0].b_))

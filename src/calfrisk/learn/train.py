@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import InvalidParameterError
 
 from calfrisk.config import CohortConfig, TrainConfig
 from calfrisk.exceptions import InputError
@@ -33,6 +32,7 @@ from calfrisk.learn.evaluate import (
 from calfrisk.learn.features import DailyWindow, LoadFeatures, athlete_zscores
 from calfrisk.learn.labels import strain_labels
 from calfrisk.learn.panel import daily_panel
+from calfrisk.learn.sklearn_compat import InvalidParameterError
 
 __all__ = [
     "ModelRun",

@@ -1,7 +1,7 @@
 """Plain advice for each risk factor, grounded in the evidence the simulator is built on.
 
 Each sentence states the runner's own figure first (from the day's features), then what the
-guidance or the research says, with its source (see the README's evidence table). Nothing here
+guidance or the research says, with its source (see the evidence table of docs/world.md). Nothing here
 decides which factors matter on a day: :mod:`calfrisk.learn.explain` does; this only words them.
 """
 

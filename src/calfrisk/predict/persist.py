@@ -25,6 +25,7 @@ from pathlib import Path
 
 from calfrisk.exceptions import InputError
 from calfrisk.io import atomic_output_dir
+from calfrisk.learn.sklearn_compat import PICKLED_CLASSES, SKOPS_TRUSTED_CLASSES
 
 __all__ = [
     "ALLOWED_GLOBALS",
@@ -57,11 +58,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "calfrisk.learn.features.LoadFeatures",
     "calfrisk.learn.estimators.BalancedBaggingClassifier",
     "calfrisk.learn.estimators.ZoneRuleClassifier",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.model_selection._split.GroupKFold",
+    *SKOPS_TRUSTED_CLASSES,
 )
 
 _NUMPY_GLOBALS = (
@@ -93,22 +90,7 @@ ALLOWED_GLOBALS: frozenset[str] = frozenset(
         "calfrisk.learn.features.LoadFeatures",
         "calfrisk.learn.estimators.BalancedBaggingClassifier",
         "calfrisk.learn.estimators.ZoneRuleClassifier",
-        "sklearn._loss._loss.CyHalfBinomialLoss",
-        "sklearn._loss.link.Interval",
-        "sklearn._loss.link.LogitLink",
-        "sklearn._loss.loss.HalfBinomialLoss",
-        "sklearn.calibration.CalibratedClassifierCV",
-        "sklearn.calibration._CalibratedClassifier",
-        "sklearn.calibration._SigmoidCalibration",
-        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
-        "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
-        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-        "sklearn.isotonic.IsotonicRegression",
-        "sklearn.linear_model._logistic.LogisticRegression",
-        "sklearn.model_selection._split.GroupKFold",
-        "sklearn.pipeline.Pipeline",
-        "sklearn.preprocessing._data.StandardScaler",
-        "sklearn.preprocessing._label.LabelEncoder",
+        *PICKLED_CLASSES,
     )
 )
 

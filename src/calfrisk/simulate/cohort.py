@@ -51,7 +51,7 @@ WRITE_OPTIONS: dict[str, dict[str, object]] = {
 
 @dataclass(frozen=True)
 class CohortSummary:
-    """Counts that describe a simulated cohort (see the README for each figure)."""
+    """Counts that describe a simulated cohort (docs/guide/simulate.md explains each figure)."""
 
     n_athletes: int
     n_days: int
