@@ -23,6 +23,10 @@ def _calendar(panel: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for athlete, rows in panel.groupby("athlete_id", sort=True):
         rows = rows.set_index("date").sort_index()
+        # Nullable booleans, so that the days reindex adds hold <NA> rather than turn the column to
+        # objects (which ffill would then have to downcast).
+        flags = rows.select_dtypes("bool").columns
+        rows = rows.astype(dict.fromkeys(flags, "boolean"))
         full = rows.reindex(pd.date_range(rows.index.min(), rows.index.max(), freq="D"))
         full["athlete_id"] = athlete
         for column in (
@@ -35,9 +39,10 @@ def _calendar(panel: pd.DataFrame) -> pd.DataFrame:
         ):
             full[column] = full[column].fillna(0.0)
         full["shoe_id"] = full["shoe_id"].fillna(-1)
-        full["strain_onset"] = full["strain_onset"].fillna(False).astype(bool)
+        full["strain_onset"] = full["strain_onset"].fillna(False).astype(bool)  # added days: no onset
         full["in_input"] = full.index.isin(rows.index)
-        parts.append(full.ffill().rename_axis("date").reset_index())
+        full = full.ffill().astype(dict.fromkeys(flags.drop("strain_onset", errors="ignore"), bool))
+        parts.append(full.rename_axis("date").reset_index())
     return pd.concat(parts, ignore_index=True)
 
 

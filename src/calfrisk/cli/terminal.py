@@ -63,16 +63,28 @@ def step_progress() -> Iterator[Callable[[str], None]]:
     import time
 
     console = Console(stderr=True)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     current: dict[str, object] = {}
-    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+    if not console.is_terminal:
+        # Plain lines, and no Progress at all: even disabled, rich 13.7's writes a newline on exit,
+        # which would come before a one-line error.
+        def finish_line() -> None:
+            if current:
+                seconds = time.perf_counter() - current["start"]
+                console.print(f"  {current['step']} {seconds:.1f} s", highlight=False)
+
+        def start_line(step: str) -> None:
+            finish_line()
+            current.update(step=step, start=time.perf_counter())
+
+        yield start_line
+        finish_line()
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
 
         def finish() -> None:
             if current:
                 bar.update(current["task"], completed=1, total=1)
-                if not console.is_terminal:
-                    seconds = time.perf_counter() - current["start"]
-                    console.print(f"  {current['step']} {seconds:.1f} s", highlight=False)
 
         def start(step: str) -> None:
             finish()

@@ -33,6 +33,14 @@ from calfrisk.simulate.state import HABITS, SimParams, SimState, compile_params
 
 __all__ = ["CohortSummary", "dump_config", "simulate_chunk", "simulate_cohort"]
 
+#: Decimals kept in ``summary.json`` for the figures that are float sums.
+_SUMMARY_DIGITS = {
+    "total_km": 2,
+    "running_hours": 6,
+    "expected_strains": 6,
+    "strains_per_1000h": 6,
+    "positive_share": 8,
+}
 #: Horizon of the "positive running days" figure in the summary (days after the day).
 SUMMARY_HORIZON_DAYS = 7
 _EPOCH = dt.date(1970, 1, 1)
@@ -84,6 +92,11 @@ class CohortSummary:
         out["strains_by_grade"] = list(self.strains_by_grade)
         out["strains_per_1000h"] = self.strains_per_1000h
         out["positive_share"] = self.positive_share
+        # Each sum to well below its meaning's precision (km are logged to 0.01, minutes to 0.1):
+        # the last bits of a float sum follow numpy's summation order, which changes between
+        # numpy versions, and the same cohort must write the same file.
+        for key, digits in _SUMMARY_DIGITS.items():
+            out[key] = round(out[key], digits)
         return out
 
     @classmethod
