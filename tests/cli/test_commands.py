@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from calfrisk.schema import TABLES
 from tests.conftest import run_cli
 
 SMALL = ["--athletes", "30", "--days", "40", "--jobs", "1"]
@@ -19,9 +20,13 @@ def test_simulate_writes_the_tables_and_prints_a_summary(tmp_path: Path, capsys)
     code, out, err = run_cli(["simulate", *SMALL, "--out", str(tmp_path / "c")], capsys)
     assert code == 0, err
     assert "calf strains" in out
-    for name in ("athletes", "training_log", "injuries", "truth"):
-        assert len(pd.read_parquet(tmp_path / "c" / f"{name}.parquet")) >= 0
-    assert json.loads((tmp_path / "c" / "summary.json").read_text())["n_athletes"] == 30
+    tables = {name: pd.read_parquet(tmp_path / "c" / f"{name}.parquet") for name in TABLES}
+    summary = json.loads((tmp_path / "c" / "summary.json").read_text())
+    assert summary["n_athletes"] == 30 and len(tables["athletes"]) == 30
+    assert len(tables["truth"]) == 30 * 40 == summary["athlete_days"]
+    assert len(tables["training_log"]) == summary["running_days"] > 0
+    assert len(tables["injuries"]) == summary["strains"]  # may be 0 in so small a cohort
+    assert set(tables["shoes"]["athlete_id"]) <= set(tables["athletes"]["athlete_id"])
     assert not list(tmp_path.glob(".*partial*"))
 
 
