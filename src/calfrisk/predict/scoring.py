@@ -242,82 +242,33 @@ def forecast(
     if sessions.empty:
         raise InputError("the log holds no running sessions")
     today = today or dt.date.today()
-    sessions = sessions.sort_values("start_time", kind="stable").reset_index(drop=True)
     medians: dict[str, float] = metadata["feature_medians"]
     min_history = int(metadata["min_history_days"])
-    horizon = int(metadata["horizon_days"])
     enrichment = float(metadata.get("enrichment", 1.0))
-
-    session_type = _infer_session_types(sessions, notes)
-    shoe_id, shoe_start, shoe_names, shoes_known = _shoe_ids(sessions, profile, notes)
-    elevation = sessions["elevation_gain_m"].astype("Float64")
-    if elevation.isna().any():
-        notes.append(f"{int(elevation.isna().sum())} session(s) without elevation: counted as flat")
-    log = pd.DataFrame(
-        {
-            "athlete_id": 0,
-            "date": pd.to_datetime(sessions["date"]).dt.normalize(),
-            "distance_km": sessions["distance_km"].to_numpy(dtype=float),
-            "duration_min": sessions["duration_min"].to_numpy(dtype=float),
-            "elevation_gain_m": elevation.fillna(0.0).to_numpy(dtype=float),
-            "session_type": session_type.to_numpy(dtype=object),
-            "shoe_id": shoe_id,
-        }
-    )
+    log, shoe_start, shoe_names, shoes_known = _runner_log(sessions, profile, notes)
     first, last = log["date"].iloc[0], log["date"].iloc[-1]
     start_ts, end_ts = _day_range(first, last, start, end, today, min_history)
-
     assumed: set[str] = set()
-    values = profile.model_dump()
-    athlete = {"athlete_id": 0}
-    typical = {
-        "age": medians["age"],
-        "sex": "F" if medians["female"] >= 0.5 else "M",
-        "prior_calf_strains": round(medians["calf_strains"]),
-        "glute_test_score": medians["glute_test_score"],
-        "calf_test_score": medians["calf_test_score"],
-        "warmup_habit": bool(medians["warmup_habit"] >= 0.5),
-        "stretching_habit": bool(medians["stretching_habit"] >= 0.5),
-    }
-    missing = [key for key in _PROFILE_FEATURE if values[key] is None]
-    for key in _PROFILE_FEATURE:
-        athlete[key] = typical[key] if key in missing else values[key]
-    if missing:
-        assumed.update(_PROFILE_FEATURE[key][1] for key in missing)
-        shown = ", ".join(
-            f"{key}={typical[key]:.4g}" if isinstance(typical[key], float) else f"{key}={typical[key]}"
-            for key in missing
-        )
-        notes.append(f"not given, so the training cohort's typical value is used (not a driver): {shown}")
+    athletes = _runner_profile(profile, medians, assumed, notes)
     injuries = pd.DataFrame({"athlete_id": 0, "date": pd.to_datetime(list(profile.strains))})
     calendar = pd.DataFrame({"athlete_id": 0, "date": pd.date_range(first, end_ts, freq="D")})
-    panel = daily_panel(log, pd.DataFrame([athlete]), injuries, days=calendar, shoe_start_km=shoe_start)
-    X = model[0].transform(panel)
-    if not isinstance(X, pd.DataFrame):
-        X = pd.DataFrame(X, columns=model[0].get_feature_names_out())
-    if not shoes_known:
-        for feature in DRIVER_FACTORS["shoes"]:
-            X[feature] = medians[feature]
-        assumed.add("shoes")
-        notes.append("the log names no shoes: shoe wear set to the cohort's typical value (not a driver)")
+    panel = daily_panel(log, athletes, injuries, days=calendar, shoe_start_km=shoe_start)
+    X = _features(model, panel, medians, shoes_known, assumed, notes)
 
-    p = model[-1].predict_proba(X)[:, 1]
-    risk = real_world_risk(p, enrichment)
+    risk = real_world_risk(model[-1].predict_proba(X)[:, 1], enrichment)
     average = real_world_risk(float(metadata["positive_rate"]), enrichment)
     eligible = (panel["date"] >= first + pd.Timedelta(days=min_history)).to_numpy()
     usual = pd.Series(np.where(eligible, risk, np.nan)).expanding().median().to_numpy()
-
     chosen = ((panel["date"] >= start_ts) & (panel["date"] <= end_ts)).to_numpy()
-    athlete_id = profile.athlete_id
     days = pd.DataFrame(
         {
-            "athlete_id": athlete_id,
+            "athlete_id": profile.athlete_id,
             "date": panel["date"].to_numpy()[chosen],
             "risk": risk[chosen],
             "vs_usual": (risk / usual)[chosen],
             "vs_average": risk[chosen] / average,
             "band": band_of(risk[chosen] / average),
-            "horizon_days": horizon,
+            "horizon_days": int(metadata["horizon_days"]),
             "km_7d": X["km_7d"].to_numpy()[chosen],
             "acwr": X["acwr_ewma"].to_numpy()[chosen],
         }
@@ -335,6 +286,85 @@ def forecast(
         }
     )
     return Forecast(days=days, drivers=drivers, timeline=timeline, notes=notes, average=average)
+
+
+def _runner_log(
+    sessions: pd.DataFrame, profile: RunnerProfile, notes: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str], bool]:
+    """The sessions as a training log the panel reads: types inferred, shoes numbered, flat if unknown.
+
+    Returns the log, each shoe's km before it, the shoes' names by id, and whether any shoe is named.
+    """
+    sessions = sessions.sort_values("start_time", kind="stable").reset_index(drop=True)
+    session_type = _infer_session_types(sessions, notes)
+    shoe_id, shoe_start, shoe_names, shoes_known = _shoe_ids(sessions, profile, notes)
+    elevation = sessions["elevation_gain_m"].astype("Float64")
+    if elevation.isna().any():
+        notes.append(f"{int(elevation.isna().sum())} session(s) without elevation: counted as flat")
+    log = pd.DataFrame(
+        {
+            "athlete_id": 0,
+            "date": pd.to_datetime(sessions["date"]).dt.normalize(),
+            "distance_km": sessions["distance_km"].to_numpy(dtype=float),
+            "duration_min": sessions["duration_min"].to_numpy(dtype=float),
+            "elevation_gain_m": elevation.fillna(0.0).to_numpy(dtype=float),
+            "session_type": session_type.to_numpy(dtype=object),
+            "shoe_id": shoe_id,
+        }
+    )
+    return log, shoe_start, shoe_names, shoes_known
+
+
+def _runner_profile(
+    profile: RunnerProfile, medians: dict[str, float], assumed: set[str], notes: list[str]
+) -> pd.DataFrame:
+    """The runner as an athletes table; a value not given takes the training cohort's typical one.
+
+    Each factor so filled is added to ``assumed`` (never a driver) and named in ``notes``.
+    """
+    values = profile.model_dump()
+    typical = {
+        "age": medians["age"],
+        "sex": "F" if medians["female"] >= 0.5 else "M",
+        "prior_calf_strains": round(medians["calf_strains"]),
+        "glute_test_score": medians["glute_test_score"],
+        "calf_test_score": medians["calf_test_score"],
+        "warmup_habit": bool(medians["warmup_habit"] >= 0.5),
+        "stretching_habit": bool(medians["stretching_habit"] >= 0.5),
+    }
+    missing = [key for key in _PROFILE_FEATURE if values[key] is None]
+    athlete = {
+        "athlete_id": 0,
+        **{key: typical[key] if key in missing else values[key] for key in _PROFILE_FEATURE},
+    }
+    if missing:
+        assumed.update(_PROFILE_FEATURE[key][1] for key in missing)
+        shown = ", ".join(
+            f"{key}={typical[key]:.4g}" if isinstance(typical[key], float) else f"{key}={typical[key]}"
+            for key in missing
+        )
+        notes.append(f"not given, so the training cohort's typical value is used (not a driver): {shown}")
+    return pd.DataFrame([{"athlete_id": 0, **athlete}])
+
+
+def _features(
+    model: object,
+    panel: pd.DataFrame,
+    medians: dict[str, float],
+    shoes_known: bool,
+    assumed: set[str],
+    notes: list[str],
+) -> pd.DataFrame:
+    """The model's features of each panel day (shoe wear typical when the log names no shoe)."""
+    X = model[0].transform(panel)
+    if not isinstance(X, pd.DataFrame):
+        X = pd.DataFrame(X, columns=model[0].get_feature_names_out())
+    if not shoes_known:
+        for feature in DRIVER_FACTORS["shoes"]:
+            X[feature] = medians[feature]
+        assumed.add("shoes")
+        notes.append("the log names no shoes: shoe wear set to the cohort's typical value (not a driver)")
+    return X
 
 
 def _worn_shoes(
