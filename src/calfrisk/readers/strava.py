@@ -28,6 +28,7 @@ import datetime as dt
 import math
 import re
 import statistics
+from dataclasses import dataclass
 
 from calfrisk.exceptions import InputError
 from calfrisk.readers.tabular import Table, parse_number, read_table
@@ -186,99 +187,141 @@ def read_strava(data: bytes, name: str, *, today: dt.date) -> Batch:
         implausible value (named by row and column). Runs without a distance are skipped, not errors.
     """
     table = read_table(data, name)
-    date_col = table.require("date", *_DATE)
-    type_col = table.require("activity type", *_TYPE)
-    distances = table.find(*_DISTANCE)
-    if not distances:
-        raise InputError(f"{name}: missing the distance column 'Distance'")
-    old = table.first("elapsed_time") is not None and table.first("Activity ID") is None
-    moving = table.find(*_MOVING)
-    elapsed = table.find(*_ELAPSED)
-    if not moving and not elapsed:
-        raise InputError(f"{name}: missing the time column 'Moving Time' (or 'Elapsed Time')")
-    elevation, rpe = table.find(*_ELEVATION), table.find(*_RPE)
-    gear = [i for names in _GEAR for i in table.find(names)]
+    cols = _columns(table, name)
     batch = Batch(name=name, rank=1, notes=list(table.notes))
     runs = []
     for row, cells in table.rows:
-        kind = cells[type_col]
+        kind = cells[cols.type]
         if kind.casefold() in RUN_TYPES:
             runs.append((row, cells))
         else:
             batch.skipped[kind or "(no type)"] += 1
-
     km_per_unit = 0.001
-    if len(distances) == 1 and not old and runs:
-        inferred = _lone_distance_km_per_unit(table, distances[0], elapsed or moving, runs)
+    if cols.display is None and not cols.old and runs:
+        inferred = _lone_distance_km_per_unit(table, cols.metres, cols.elapsed or cols.moving, runs)
         if inferred is not None:
             km_per_unit = inferred
             unit = "metres" if km_per_unit == 0.001 else "km"
             batch.notes.append(
                 f"{name}: one Distance column, read as {unit} (told from distance against time)"
             )
-    metres_col = distances[-1]
-    display_col = distances[0] if len(distances) > 1 else None
     fell_back = 0
     without_distance: list[int] = []
     for row, cells in runs:
-        where = location(name, row)
-        value = parse_number(cells[metres_col], where=location(name, row, table.header[metres_col]))
-        km = None if value is None else value * km_per_unit
-        distance_name = table.header[metres_col]
-        if display_col is not None:
-            shown = parse_number(cells[display_col], where=location(name, row, table.header[display_col]))
-            if km is None:
-                km, distance_name = shown, table.header[display_col]
-            elif shown is not None and not any(
-                abs(km / factor - shown) <= 0.006 + 0.001 * shown for factor in (1.0, 1.609344)
-            ):
-                raise InputError(
-                    f"{location(name, row, table.header[metres_col])}: the two Distance columns disagree "
-                    f"({shown:g} and {value:g}; the second should be about 1000 x the first, in metres)"
-                )
+        km, distance_name = _distance_km(table, name, row, cells, cols, km_per_unit)
         if lacks_distance(km):
             without_distance.append(row)
-            batch.without_distance.append(where)
+            batch.without_distance.append(location(name, row))
             continue
-        start = parse_strava_date(cells[date_col])
-        if start is None:
-            raise InputError(
-                f"{location(name, row, table.header[date_col])}: cannot read the date {cells[date_col]!r} "
-                f"(known forms: {_DATE_FORMS})"
-            )
-        moving_s, moving_name = _cell(table, row, cells, moving)
-        elapsed_s, elapsed_name = _cell(table, row, cells, elapsed)
-        seconds, time_name = moving_s, moving_name
-        if not seconds:
-            seconds, time_name = elapsed_s, elapsed_name
-            fell_back += bool(moving)
-        gain, gain_name = _cell(table, row, cells, elevation)
-        exertion, rpe_name = _cell(table, row, cells, rpe)
-        session = Session(
-            start_time=start,
-            distance_km=math.nan if km is None else km,
-            duration_min=math.nan if seconds is None else seconds / 60,
-            elevation_gain_m=gain,
-            shoe=next((cells[i] for i in gear if cells[i]), None),
-            rpe=exertion,
-            source=where,
-            utc=start,
-            local=False,
-        )
-        columns = {
-            "date": table.header[date_col],
-            "distance_km": distance_name,
-            "duration_min": time_name,
-            "elevation_gain_m": gain_name,
-            "rpe": rpe_name,
-        }
-        batch.sessions.append(check_session(session, where=where, today=today, columns=columns))
+        session, columns, elapsed_used = _session(table, name, row, cells, cols, km, distance_name)
+        fell_back += elapsed_used
+        batch.sessions.append(check_session(session, where=session.source, today=today, columns=columns))
     if without_distance:
         batch.notes.append(without_distance_note(name, without_distance))
     if batch.sessions:
         batch.flags.add("utc")  # Strava gives start times in UTC only
-    if batch.sessions and not moving:
+    if batch.sessions and not cols.moving:
         batch.notes.append(f"{name}: no moving time in this export; durations are elapsed times")
     elif fell_back:
         batch.notes.append(f"{name}: {fell_back} run(s) without a moving time; their elapsed time is used")
     return batch
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where an export keeps what the reader needs (positions in its header)."""
+
+    date: int
+    type: int
+    metres: int  # the last Distance column: metres in exports with two
+    display: int | None  # the first of two Distance columns: km (or miles) as shown, rounded
+    moving: list[int]
+    elapsed: list[int]
+    elevation: list[int]
+    rpe: list[int]
+    gear: list[int]
+    old: bool  # the lower-case header of exports before mid-2019 (distance in metres)
+
+
+def _columns(table: Table, name: str) -> _Columns:
+    date_col = table.require("date", *_DATE)
+    type_col = table.require("activity type", *_TYPE)
+    distances = table.find(*_DISTANCE)
+    if not distances:
+        raise InputError(f"{name}: missing the distance column 'Distance'")
+    moving, elapsed = table.find(*_MOVING), table.find(*_ELAPSED)
+    if not moving and not elapsed:
+        raise InputError(f"{name}: missing the time column 'Moving Time' (or 'Elapsed Time')")
+    return _Columns(
+        date=date_col,
+        type=type_col,
+        metres=distances[-1],
+        display=distances[0] if len(distances) > 1 else None,
+        moving=moving,
+        elapsed=elapsed,
+        elevation=table.find(*_ELEVATION),
+        rpe=table.find(*_RPE),
+        gear=[i for names in _GEAR for i in table.find(names)],
+        old=table.first("elapsed_time") is not None and table.first("Activity ID") is None,
+    )
+
+
+def _distance_km(
+    table: Table, name: str, row: int, cells: list[str], cols: _Columns, km_per_unit: float
+) -> tuple[float | None, str]:
+    """A run's km and the column it came from; the two Distance columns must agree."""
+    metres_name = table.header[cols.metres]
+    value = parse_number(cells[cols.metres], where=location(name, row, metres_name))
+    km = None if value is None else value * km_per_unit
+    if cols.display is None:
+        return km, metres_name
+    display_name = table.header[cols.display]
+    shown = parse_number(cells[cols.display], where=location(name, row, display_name))
+    if km is None:
+        return shown, display_name
+    if shown is not None and not any(
+        abs(km / factor - shown) <= 0.006 + 0.001 * shown for factor in (1.0, 1.609344)
+    ):
+        raise InputError(
+            f"{location(name, row, metres_name)}: the two Distance columns disagree "
+            f"({shown:g} and {value:g}; the second should be about 1000 x the first, in metres)"
+        )
+    return km, metres_name
+
+
+def _session(
+    table: Table, name: str, row: int, cells: list[str], cols: _Columns, km: float, distance_name: str
+) -> tuple[Session, dict[str, str], bool]:
+    """A run's session, the column each value came from, and whether elapsed time stood in for moving."""
+    start = parse_strava_date(cells[cols.date])
+    if start is None:
+        raise InputError(
+            f"{location(name, row, table.header[cols.date])}: cannot read the date {cells[cols.date]!r} "
+            f"(known forms: {_DATE_FORMS})"
+        )
+    seconds, time_name = _cell(table, row, cells, cols.moving)
+    elapsed_used = False
+    if not seconds:
+        seconds, time_name = _cell(table, row, cells, cols.elapsed)
+        elapsed_used = bool(cols.moving)
+    gain, gain_name = _cell(table, row, cells, cols.elevation)
+    exertion, rpe_name = _cell(table, row, cells, cols.rpe)
+    session = Session(
+        start_time=start,
+        distance_km=km,
+        duration_min=math.nan if seconds is None else seconds / 60,
+        elevation_gain_m=gain,
+        shoe=next((cells[i] for i in cols.gear if cells[i]), None),
+        rpe=exertion,
+        source=location(name, row),
+        utc=start,
+        local=False,
+    )
+    columns = {
+        "date": table.header[cols.date],
+        "distance_km": distance_name,
+        "duration_min": time_name,
+        "elevation_gain_m": gain_name,
+        "rpe": rpe_name,
+    }
+    return session, columns, elapsed_used
