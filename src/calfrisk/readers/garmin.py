@@ -31,6 +31,7 @@ import datetime as dt
 import math
 import re
 import statistics
+from dataclasses import dataclass
 
 from calfrisk.exceptions import InputError
 from calfrisk.readers.tabular import Table, parse_clock, parse_number, read_table
@@ -179,38 +180,70 @@ def read_garmin(data: bytes, name: str, *, today: dt.date, units: str | None = N
         Runs without a distance are skipped, not errors.
     """
     table = read_table(data, name)
-    type_col = table.require("activity type", *_TYPE)
-    date_col = table.require("date", *_DATE)
-    distance_col = table.require("distance", *_DISTANCE)
-    time_cols = [i for names in (_MOVING, _TIMER, _ELAPSED) if (i := table.first(*names)) is not None]
-    if not time_cols:
-        raise InputError(f"{name}: missing the time column 'Moving Time' (or 'Time', 'Elapsed Time')")
-    ascent_col = table.first(*_ASCENT)
+    cols = _columns(table, name)
     batch = Batch(name=name, rank=1, notes=list(table.notes))
     runs = []
     for row, cells in table.rows:
-        if is_running_type(cells[type_col]):
+        if is_running_type(cells[cols.type]):
             runs.append((row, cells))
         else:
-            batch.skipped[cells[type_col] or "(no type)"] += 1
+            batch.skipped[cells[cols.type] or "(no type)"] += 1
     if not runs:
         return batch
     decimal = _decimal_mark(table)
     if decimal == ",":
         batch.notes.append(f"{name}: numbers read with a decimal comma")
     # Skipped before inferring units: a distance of 0 or none is the same in km and in miles.
+    runs = _with_distance(table, name, runs, cols, decimal, batch)
+    if not runs:
+        return batch
+    km_per_unit, m_per_unit = _unit_factors(table, name, runs, decimal, units, batch)
+    for row, cells in runs:
+        session, columns = _session(table, name, row, cells, cols, decimal, km_per_unit, m_per_unit)
+        batch.sessions.append(check_session(session, where=session.source, today=today, columns=columns))
+    return batch
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where an export keeps what the reader needs (positions in its header)."""
+
+    type: int
+    date: int
+    distance: int
+    times: list[int]  # moving, timer, elapsed: the first that a row fills is its duration
+    ascent: int | None
+
+
+def _columns(table: Table, name: str) -> _Columns:
+    type_col = table.require("activity type", *_TYPE)
+    date_col = table.require("date", *_DATE)
+    distance_col = table.require("distance", *_DISTANCE)
+    times = [i for names in (_MOVING, _TIMER, _ELAPSED) if (i := table.first(*names)) is not None]
+    if not times:
+        raise InputError(f"{name}: missing the time column 'Moving Time' (or 'Time', 'Elapsed Time')")
+    return _Columns(type_col, date_col, distance_col, times, table.first(*_ASCENT))
+
+
+def _with_distance(table: Table, name: str, runs: list, cols: _Columns, decimal: str, batch: Batch) -> list:
+    """The runs that have a distance; the others are skipped with a note naming their rows."""
     without_distance = []
     for row, cells in runs:
-        where = location(name, row, table.header[distance_col])
-        if lacks_distance(parse_number(cells[distance_col], where=where, decimal=decimal, grouping=True)):
+        where = location(name, row, table.header[cols.distance])
+        if lacks_distance(parse_number(cells[cols.distance], where=where, decimal=decimal, grouping=True)):
             without_distance.append(row)
             batch.without_distance.append(location(name, row))
-    if without_distance:
-        batch.notes.append(without_distance_note(name, without_distance))
-        skipped_rows = set(without_distance)
-        runs = [(row, cells) for row, cells in runs if row not in skipped_rows]
-        if not runs:
-            return batch
+    if not without_distance:
+        return runs
+    batch.notes.append(without_distance_note(name, without_distance))
+    skipped_rows = set(without_distance)
+    return [(row, cells) for row, cells in runs if row not in skipped_rows]
+
+
+def _unit_factors(
+    table: Table, name: str, runs: list, decimal: str, units: str | None, batch: Batch
+) -> tuple[float, float]:
+    """km per distance unit and metres per elevation unit, as given or inferred, said in a note."""
     if units is None:
         inferred = _infer_units(table, runs, decimal)
         if inferred is None:
@@ -223,36 +256,46 @@ def read_garmin(data: bytes, name: str, *, today: dt.date, units: str | None = N
         how = f"inferred from {evidence}"
     else:
         how = "as given"
-    km_per_unit, m_per_unit = (1.0, 1.0) if units == "km" else (KM_PER_MILE, _M_PER_FT)
     words = "km and elevations as metres" if units == "km" else "miles and elevations as feet"
     batch.notes.append(f"{name}: distances read as {words} ({how})")
-    for row, cells in runs:
-        where = location(name, row)
+    return (1.0, 1.0) if units == "km" else (KM_PER_MILE, _M_PER_FT)
 
-        def number(i: int, cells: list[str] = cells, row: int = row) -> float | None:
-            return parse_number(
-                cells[i], where=location(name, row, table.header[i]), decimal=decimal, grouping=True
-            )
 
-        seconds, time_col = None, time_cols[0]
-        for time_col in time_cols:
-            seconds = parse_clock(cells[time_col], where=location(name, row, table.header[time_col]))
-            if seconds:
-                break
-        distance = number(distance_col)
-        gain = None if ascent_col is None else number(ascent_col)
-        session = Session(
-            start_time=_start(cells[date_col], location(name, row, table.header[date_col])),
-            distance_km=math.nan if distance is None else distance * km_per_unit,
-            duration_min=math.nan if seconds is None else seconds / 60,
-            elevation_gain_m=None if gain is None else gain * m_per_unit,
-            source=where,
+def _session(
+    table: Table,
+    name: str,
+    row: int,
+    cells: list[str],
+    cols: _Columns,
+    decimal: str,
+    km_per_unit: float,
+    m_per_unit: float,
+) -> tuple[Session, dict[str, str]]:
+    """A run's session and the column each value came from."""
+
+    def number(i: int) -> float | None:
+        return parse_number(
+            cells[i], where=location(name, row, table.header[i]), decimal=decimal, grouping=True
         )
-        columns = {
-            "date": table.header[date_col],
-            "distance_km": table.header[distance_col],
-            "duration_min": table.header[time_col],
-            "elevation_gain_m": table.header[ascent_col] if ascent_col is not None else "",
-        }
-        batch.sessions.append(check_session(session, where=where, today=today, columns=columns))
-    return batch
+
+    seconds, time_col = None, cols.times[0]
+    for time_col in cols.times:
+        seconds = parse_clock(cells[time_col], where=location(name, row, table.header[time_col]))
+        if seconds:
+            break
+    distance = number(cols.distance)
+    gain = None if cols.ascent is None else number(cols.ascent)
+    session = Session(
+        start_time=_start(cells[cols.date], location(name, row, table.header[cols.date])),
+        distance_km=math.nan if distance is None else distance * km_per_unit,
+        duration_min=math.nan if seconds is None else seconds / 60,
+        elevation_gain_m=None if gain is None else gain * m_per_unit,
+        source=location(name, row),
+    )
+    columns = {
+        "date": table.header[cols.date],
+        "distance_km": table.header[cols.distance],
+        "duration_min": table.header[time_col],
+        "elevation_gain_m": table.header[cols.ascent] if cols.ascent is not None else "",
+    }
+    return session, columns
