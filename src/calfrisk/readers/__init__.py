@@ -178,16 +178,7 @@ def read_logs(
         today = dt.date.today()
     elif isinstance(today, dt.datetime):
         today = today.date()
-    items: list[Input] = []
-    notes: list[str] = []
-    seen: set[str] = set()
-    for path in paths:
-        found, found_notes = find_inputs(path)
-        notes += found_notes
-        for item in found:
-            if item.key not in seen:
-                seen.add(item.key)
-                items.append(item)
+    items, notes = _inputs(paths)
     batches = [_read(item, today=today, units=units) for item in items]
     converted = {b.name: n for b in batches if zone is not None and (n := to_local(b, zone))}
     sessions, dropped, combine_notes = combine(batches)
@@ -197,17 +188,7 @@ def read_logs(
     without_distance = sum(len(batch.without_distance) for batch in batches)
     given = _listing([str(p) for p in paths])
     if not sessions:
-        reasons = []
-        if without_distance:
-            reasons.append(f"{without_distance} run(s) without a distance")
-        if skipped:
-            kinds = ", ".join(
-                f"{n} {kind}" for kind, n in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
-            )
-            reasons.append(f"{sum(skipped.values())} other activities ({kinds})")
-        if reasons:
-            raise InputError(f"{given}: no running sessions; skipped {' and '.join(reasons)}")
-        raise InputError(f"{given}: no sessions found")
+        raise _nothing_to_read(given, skipped, without_distance)
     notes += [note for batch in batches for note in batch.notes]
     notes += _flag_notes(batches)
     if converted:
@@ -232,3 +213,33 @@ def read_logs(
         shoes=shoes,
         without_distance=without_distance,
     )
+
+
+def _inputs(paths: Sequence[str | Path]) -> tuple[list[Input], list[str]]:
+    """Every input the paths hold, each once (a file named twice, or inside a folder also given)."""
+    items: list[Input] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for path in paths:
+        found, found_notes = find_inputs(path)
+        notes += found_notes
+        for item in found:
+            if item.key not in seen:
+                seen.add(item.key)
+                items.append(item)
+    return items, notes
+
+
+def _nothing_to_read(given: str, skipped: Counter[str], without_distance: int) -> InputError:
+    """The error for inputs that hold no running session, saying what they held instead."""
+    reasons = []
+    if without_distance:
+        reasons.append(f"{without_distance} run(s) without a distance")
+    if skipped:
+        kinds = ", ".join(
+            f"{n} {kind}" for kind, n in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        reasons.append(f"{sum(skipped.values())} other activities ({kinds})")
+    if reasons:
+        return InputError(f"{given}: no running sessions; skipped {' and '.join(reasons)}")
+    return InputError(f"{given}: no sessions found")
