@@ -170,39 +170,11 @@ def log_training(
         The run id.
     """
     mlflow = _mlflow()
-    from mlflow.models import infer_signature
-
-    from calfrisk.figures import calibration_figure, pr_figure, roc_figure
-
     mlflow.set_experiment(experiment)
     with mlflow.start_run() as run:
         mlflow.log_params({**_flatten(config), "data": str(data_dir)})
-        metrics: dict[str, float] = {}
-        groups = {
-            **result.metrics["models"],
-            **({"oracle": result.metrics["oracle"]} if "oracle" in result.metrics else {}),
-        }
-        for model, entry in groups.items():
-            for key, value in entry.items():
-                if key == "ci":
-                    for metric, (low, high) in value.items():
-                        metrics[f"{model}.{metric}.ci_low"] = low
-                        metrics[f"{model}.{metric}.ci_high"] = high
-                else:
-                    metrics[f"{model}.{key}"] = value
-        for key in ("n_test_athletes", "n_train_athletes", "n_test_rows", "positive_rate"):
-            metrics[key] = float(result.metrics[key])
-        metrics.update({f"time.{k}": v for k, v in result.timings.items()})
-        mlflow.log_metrics(metrics)
-        preds = result.predictions
-        y = preds["label"].to_numpy()
-        curves = {c: preds[c].to_numpy() for c in preds.columns if c not in ("athlete_id", "date", "label")}
-        for name, fig in (
-            ("roc.png", roc_figure(y, curves)),
-            ("precision_recall.png", pr_figure(y, curves)),
-            ("calibration.png", calibration_figure(y, curves)),
-        ):
-            mlflow.log_figure(fig, name)
+        mlflow.log_metrics(_run_metrics(result))
+        _log_curves(mlflow, result)
         mlflow.log_dict(result.metrics, "metrics.json")
         with tempfile.TemporaryDirectory() as tmp:
             # The test athlete-days' labels and every model's risk: curves can be redrawn from the run.
@@ -210,22 +182,8 @@ def log_training(
             result.predictions.to_parquet(path, index=False)
             mlflow.log_artifact(str(path))
         if "gbm" in result.pipelines:
-            pipeline = export_copy(
-                result.pipelines["gbm"], compiled=False
-            )  # scikit-learn objects for mlflow.sklearn
-            with warnings.catch_warnings():
-                # Integer columns (ids, counts) never hold missing values here: mlflow's hint is moot.
-                warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
-                signature = infer_signature(input_example, pipeline.predict_proba(input_example)[:, 1])
-            info = mlflow.sklearn.log_model(
-                pipeline,
-                name="model",
-                serialization_format="skops",
-                skops_trusted_types=list(TRUSTED_TYPES),
-                signature=signature,
-                input_example=input_example,
-                pyfunc_predict_fn="predict_proba",
-                registered_model_name=None if model_dir is not None else register_as,
+            info = _log_sklearn(
+                mlflow, result.pipelines["gbm"], input_example, None if model_dir is not None else register_as
             )
             if model_dir is not None:
                 info = _log_predictor(mlflow, model_dir, log_example, register_as)
@@ -233,6 +191,63 @@ def log_training(
                 version = info.registered_model_version
                 mlflow.MlflowClient().set_registered_model_alias(register_as, "champion", version)
         return run.info.run_id
+
+
+def _run_metrics(result: TrainResult) -> dict[str, float]:
+    """A run's metrics as MLflow keys: ``<model>.<metric>``, ``<model>.<metric>.ci_low``, ``time.<step>``."""
+    metrics: dict[str, float] = {}
+    groups = {
+        **result.metrics["models"],
+        **({"oracle": result.metrics["oracle"]} if "oracle" in result.metrics else {}),
+    }
+    for model, entry in groups.items():
+        for key, value in entry.items():
+            if key == "ci":
+                for metric, (low, high) in value.items():
+                    metrics[f"{model}.{metric}.ci_low"] = low
+                    metrics[f"{model}.{metric}.ci_high"] = high
+            else:
+                metrics[f"{model}.{key}"] = value
+    for key in ("n_test_athletes", "n_train_athletes", "n_test_rows", "positive_rate"):
+        metrics[key] = float(result.metrics[key])
+    metrics.update({f"time.{k}": v for k, v in result.timings.items()})
+    return metrics
+
+
+def _log_curves(mlflow, result: TrainResult) -> None:
+    """ROC, precision-recall and calibration curves of every model on the test days, as figures."""
+    from calfrisk.figures import calibration_figure, pr_figure, roc_figure
+
+    preds = result.predictions
+    y = preds["label"].to_numpy()
+    curves = {c: preds[c].to_numpy() for c in preds.columns if c not in ("athlete_id", "date", "label")}
+    for name, draw in (
+        ("roc.png", roc_figure),
+        ("precision_recall.png", pr_figure),
+        ("calibration.png", calibration_figure),
+    ):
+        mlflow.log_figure(draw(y, curves), name)
+
+
+def _log_sklearn(mlflow, fitted: object, input_example: pd.DataFrame, register_as: str | None):
+    """The fitted pipeline as MLflow's scikit-learn model (skops), with its signature and example."""
+    from mlflow.models import infer_signature
+
+    pipeline = export_copy(fitted, compiled=False)  # scikit-learn objects for mlflow.sklearn
+    with warnings.catch_warnings():
+        # Integer columns (ids, counts) never hold missing values here: mlflow's hint is moot.
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+        signature = infer_signature(input_example, pipeline.predict_proba(input_example)[:, 1])
+    return mlflow.sklearn.log_model(
+        pipeline,
+        name="model",
+        serialization_format="skops",
+        skops_trusted_types=list(TRUSTED_TYPES),
+        signature=signature,
+        input_example=input_example,
+        pyfunc_predict_fn="predict_proba",
+        registered_model_name=register_as,
+    )
 
 
 def _log_predictor(mlflow, model_dir: str | Path, example: pd.DataFrame | None, register_as: str | None):
