@@ -308,28 +308,36 @@ def predict(
     except ShortLogError as exc:
         raise ShortLogError(f"{exc}. {SHORT_LOG_ADVICE}") from None
     if plot_path is not None:
-        import io
-
-        from calfrisk.figures import risk_timeline_figure
-        from calfrisk.io import atomic_write_bytes
-
-        figure = risk_timeline_figure(
-            result.timeline, average=result.average, horizon_days=metadata["horizon_days"]
-        )
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=120)
-        atomic_write_bytes(plot_path, buffer.getvalue())
+        _write_plot(result, metadata["horizon_days"], plot_path)
     if fmt == "table":
         from calfrisk.cli.terminal import print_forecast
 
         print_forecast(result, dict(run_log.skipped))
-        return
+    else:
+        _echo_records(result, run_log.skipped, fmt)
+
+
+def _write_plot(result, horizon_days: int, path: Path) -> None:
+    """The forecast's timeline as a PNG, written atomically."""
+    import io
+
+    from calfrisk.figures import risk_timeline_figure
+    from calfrisk.io import atomic_write_bytes
+
+    figure = risk_timeline_figure(result.timeline, average=result.average, horizon_days=horizon_days)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=120)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _echo_records(result, skipped: dict[str, int], fmt: str) -> None:
+    """JSON or CSV on stdout, machine-readable; what was skipped, the notes and the disclaimer on stderr."""
     from calfrisk.predict.advice import DISCLAIMER
     from calfrisk.predict.records import forecast_csv, forecast_json
 
     click.echo(forecast_json(result) if fmt == "json" else forecast_csv(result), nl=False)
-    if run_log.skipped:
-        listed = ", ".join(f"{n} {kind}" for kind, n in sorted(run_log.skipped.items()))
+    if skipped:
+        listed = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
         click.echo(f"skipped (not running): {listed}", err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
