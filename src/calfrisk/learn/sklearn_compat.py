@@ -42,8 +42,12 @@ PICKLED_CLASSES: tuple[str, ...] = (
     "sklearn.preprocessing._label.LabelEncoder",
 )
 
-#: The private scikit-learn types skops does not trust by default, for MLflow's copy of a model.
+#: The private scikit-learn types of a calfrisk pipeline, trusted by name for MLflow's skops copy
+#: (skops trusts some by default from 0.13 on; naming them all keeps older skops working).
 SKOPS_TRUSTED_CLASSES: tuple[str, ...] = (
+    "sklearn._loss.link.Interval",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.loss.HalfBinomialLoss",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",

@@ -149,21 +149,7 @@ def draw_population(
     hill_share = _uniform(u[5], pop.hill_share.low, pop.hill_share.high)
     speed_share = _uniform(u[6], pop.speed_share.low, pop.speed_share.high)
 
-    strength = _categorical(u[7], pop.strength_sessions_shares).astype(np.int8)
-    shares = np.asarray(pop.strength_sessions_shares)
-    levels = np.arange(len(shares))
-    s_mean = float(shares @ levels)
-    s_sd = float(np.sqrt(shares @ (levels - s_mean) ** 2)) or 1.0
-    strength_z = (strength - s_mean) / s_sd
-    r_g, r_c = pop.strength_to_glute, pop.strength_to_calf
-    glute = r_g * strength_z + np.sqrt(1.0 - r_g**2) * z[4]
-    calf = r_c * strength_z + np.sqrt(1.0 - r_c**2) * z[5]
-    glute_score = np.maximum(
-        np.round(pop.glute_test.mean + pop.glute_test.sd * (glute + pop.glute_test.noise_sd * z[6])), 0.0
-    )
-    calf_score = np.maximum(
-        np.round(pop.calf_test.mean + pop.calf_test.sd * (calf + pop.calf_test.noise_sd * z[7])), 0.0
-    )
+    strength, glute, calf, glute_score, calf_score = _strength(pop, u, z)
     warmup = u[8] < pop.warmup_share
     stretching = u[9] < pop.stretching_share
 
@@ -185,17 +171,7 @@ def draw_population(
     slots = np.where(saturday[:, None], np.roll(slots, -1, axis=1), slots)
     week_share = _week_shares(slots, params)
 
-    max_pairs = max(MAX_PAIRS, int(n_pairs.max(initial=1)))
-    k = np.arange(max_pairs)
-    worn = np.where(np.isinf(replace_km), 1200.0, replace_km)
-    shoe_u = np.stack([u[14 + min(j, 3)] for j in range(max_pairs)], axis=1)
-    shoe_km = np.where(k[None, :] < n_pairs[:, None], shoe_u * worn[:, None], 0.0)
-    shoe_num = np.where(k[None, :] < n_pairs[:, None], k[None, :] + 1, 0).astype(np.int32)
-
-    _gap_lo, gap_hi = params.race_gap_days
-    b_lo, b_hi = params.build_days
-    daily = base_km / 7.0
-    daily_cm = np.round(daily * 100).astype(np.int32)
+    shoe_km, shoe_num = _shoes(n_pairs, replace_km, u)
     return SimState(
         athlete_id=np.asarray(athlete_ids, dtype=np.int32),
         day=np.full(n, start_day, dtype=np.int32),
@@ -221,19 +197,7 @@ def draw_population(
         race_km=race_km,
         week_slot=slots,
         week_share=week_share,
-        phase=np.full(n, NORMAL, dtype=np.int8),
-        phase_left=np.zeros(n, dtype=np.int16),
-        days_to_race=(1 + u[18] * gap_hi).astype(np.int16),
-        build_days=(b_lo + u[19] * (b_hi - b_lo)).astype(np.int16),
-        peak=_uniform(u[20], *params.peak_factor),
-        spike_left=np.zeros(n, dtype=np.int16),
-        level=np.ones(n),
-        ramp=np.zeros(n),
-        acute=daily.copy(),
-        chronic=daily.copy(),
-        ring_cm=np.repeat(daily_cm[:, None], 14, axis=1),
-        sum7_cm=daily_cm * 7,
-        prev7_cm=daily_cm * 7,
+        **_plan_and_loads(params, base_km, u),
         shoe_km=shoe_km,
         shoe_num=shoe_num,
         next_shoe=(n_pairs + 1).astype(np.int32),
@@ -241,6 +205,62 @@ def draw_population(
         days_since_return=since,
         fast_return=np.zeros(n, dtype=bool),
     )
+
+
+def _strength(pop: Population, u: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Strength sessions a week, latent glute and calf strength (z-scores correlated with the
+    sessions), and the test scores a runner would report (the latent value plus test noise)."""
+    strength = _categorical(u[7], pop.strength_sessions_shares).astype(np.int8)
+    shares = np.asarray(pop.strength_sessions_shares)
+    levels = np.arange(len(shares))
+    s_mean = float(shares @ levels)
+    s_sd = float(np.sqrt(shares @ (levels - s_mean) ** 2)) or 1.0
+    strength_z = (strength - s_mean) / s_sd
+    r_g, r_c = pop.strength_to_glute, pop.strength_to_calf
+    glute = r_g * strength_z + np.sqrt(1.0 - r_g**2) * z[4]
+    calf = r_c * strength_z + np.sqrt(1.0 - r_c**2) * z[5]
+    glute_score = np.maximum(
+        np.round(pop.glute_test.mean + pop.glute_test.sd * (glute + pop.glute_test.noise_sd * z[6])), 0.0
+    )
+    calf_score = np.maximum(
+        np.round(pop.calf_test.mean + pop.calf_test.sd * (calf + pop.calf_test.noise_sd * z[7])), 0.0
+    )
+    return strength, glute, calf, glute_score, calf_score
+
+
+def _shoes(n_pairs: np.ndarray, replace_km: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's km on the first day (uniform over its life) and its number, per athlete."""
+    max_pairs = max(MAX_PAIRS, int(n_pairs.max(initial=1)))
+    k = np.arange(max_pairs)
+    worn = np.where(np.isinf(replace_km), 1200.0, replace_km)
+    shoe_u = np.stack([u[14 + min(j, 3)] for j in range(max_pairs)], axis=1)
+    shoe_km = np.where(k[None, :] < n_pairs[:, None], shoe_u * worn[:, None], 0.0)
+    shoe_num = np.where(k[None, :] < n_pairs[:, None], k[None, :] + 1, 0).astype(np.int32)
+    return shoe_km, shoe_num
+
+
+def _plan_and_loads(params: SimParams, base_km: np.ndarray, u: np.ndarray) -> dict[str, np.ndarray]:
+    """The plan's starting position (normal training, a race ahead) and loads at the habitual level."""
+    n = len(base_km)
+    _gap_lo, gap_hi = params.race_gap_days
+    b_lo, b_hi = params.build_days
+    daily = base_km / 7.0
+    daily_cm = np.round(daily * 100).astype(np.int32)
+    return {
+        "phase": np.full(n, NORMAL, dtype=np.int8),
+        "phase_left": np.zeros(n, dtype=np.int16),
+        "days_to_race": (1 + u[18] * gap_hi).astype(np.int16),
+        "build_days": (b_lo + u[19] * (b_hi - b_lo)).astype(np.int16),
+        "peak": _uniform(u[20], *params.peak_factor),
+        "spike_left": np.zeros(n, dtype=np.int16),
+        "level": np.ones(n),
+        "ramp": np.zeros(n),
+        "acute": daily.copy(),
+        "chronic": daily.copy(),
+        "ring_cm": np.repeat(daily_cm[:, None], 14, axis=1),
+        "sum7_cm": daily_cm * 7,
+        "prev7_cm": daily_cm * 7,
+    }
 
 
 def _week_shares(slots: np.ndarray, params: SimParams) -> np.ndarray:
