@@ -174,3 +174,20 @@ def test_predict_path_imports_nothing_slow(module: str) -> None:
     # is not listed: pandas 3 imports it for its string dtype.
     slow = {"mlflow", "numba", "skops", "shap", "matplotlib", "fitdecode", "gpxpy", "tcxreader"}
     assert not _modules_after(f"import {module}") & slow
+
+
+def test_no_function_outside_the_kernel_is_longer_than_about_80_lines() -> None:
+    """One function, one job: bodies (docstrings aside) fit a screen. The numba kernel is exempt:
+    its day loop is compiled as one unit (see calfrisk.simulate.kernel)."""
+    long = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.name == "kernel.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = node.body[0]
+                docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                start = first.end_lineno + 1 if docstring and len(node.body) > 1 else first.lineno
+                if node.end_lineno - start + 1 > 80:
+                    long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}")
+    assert not long, long
