@@ -14,6 +14,7 @@ __all__ = [
     "RUN_LOG_COLUMNS",
     "SESSION_TYPES",
     "SHOE_COLUMNS",
+    "SPEED_TYPES",
     "TABLES",
     "TRAINING_LOG_COLUMNS",
     "TRUTH_COLUMNS",
@@ -33,6 +34,8 @@ PROFILE_COLUMNS: tuple[str, ...] = (
 
 #: Session types, in the fixed order used for the categorical ``session_type`` column.
 SESSION_TYPES: tuple[str, ...] = ("easy", "long", "tempo", "intervals", "hills", "race")
+#: The session types that count as speed work (the speed-work factor, the speed features).
+SPEED_TYPES: tuple[str, ...] = ("tempo", "intervals", "race")
 
 #: ``training_log``: one row per running session. Units in the names.
 TRAINING_LOG_COLUMNS: dict[str, str] = {

@@ -45,7 +45,6 @@ _EXPORTS = {
     "true_factor_spread": "importance",
     "strain_labels": "labels",
     "PANEL_COLUMNS": "panel",
-    "SPEED_TYPES": "panel",
     "daily_panel": "panel",
     "StumpEnsemble": "stumps",
     "StumpFold": "stumps",

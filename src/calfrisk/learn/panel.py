@@ -12,12 +12,10 @@ import numpy as np
 import pandas as pd
 
 from calfrisk.exceptions import InputError
-from calfrisk.schema import PROFILE_COLUMNS
+from calfrisk.schema import PROFILE_COLUMNS, SPEED_TYPES
 
-__all__ = ["PANEL_COLUMNS", "SPEED_TYPES", "daily_panel"]
+__all__ = ["PANEL_COLUMNS", "daily_panel"]
 
-#: Session types that count as speed work.
-SPEED_TYPES: tuple[str, ...] = ("tempo", "intervals", "race")
 
 #: Columns of a daily panel, with their meaning.
 PANEL_COLUMNS: dict[str, str] = {

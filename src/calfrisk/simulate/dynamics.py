@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from calfrisk.schema import SESSION_TYPES
 from calfrisk.simulate.kernel import N_UNIFORM, STATE_FIELDS, advance, noise_multipliers
 from calfrisk.simulate.state import SimParams, SimState
 
@@ -45,8 +46,8 @@ __all__ = [
     "step",
 ]
 
-#: Integer codes of calfrisk.schema.SESSION_TYPES, in that order.
-TYPE_CODES = {"easy": 0, "long": 1, "tempo": 2, "intervals": 3, "hills": 4, "race": 5}
+#: Integer codes of calfrisk.schema.SESSION_TYPES: their positions.
+TYPE_CODES = {name: code for code, name in enumerate(SESSION_TYPES)}
 #: Days of randomness drawn at once by advance_days: long blocks let the kernel write each athlete's
 #: outputs in long runs (faster); the cap bounds memory (~70 B per athlete-day of the block).
 BLOCK_DAYS = 366

@@ -20,6 +20,8 @@ import math
 import numpy as np
 from numba import njit
 
+from calfrisk.schema import SESSION_TYPES, SPEED_TYPES
+
 __all__ = ["N_UNIFORM", "STATE_FIELDS", "advance", "noise_multipliers"]
 
 # Rows of the day's uniforms. Rare events reuse their row's uniform by rescaling it.
@@ -113,8 +115,18 @@ STATE_FIELDS: tuple[str, ...] = (
 
 _NORMAL, _HOLIDAY, _ILLNESS, _LAYOFF = 0, 1, 2, 3
 _REST, _EASY_SLOT, _LONG_SLOT, _QUALITY_SLOT = 0, 1, 2, 3
-_EASY, _LONG, _TEMPO, _INTERVALS, _HILLS, _RACE = 0, 1, 2, 3, 4, 5
-_PACE_FACTOR = np.array([1.0, 1.04, 0.87, 0.93, 1.12, 0.82])
+# Session types by their code, the position in calfrisk.schema.SESSION_TYPES.
+_EASY, _LONG, _TEMPO, _INTERVALS, _HILLS, _RACE = (
+    SESSION_TYPES.index(name) for name in ("easy", "long", "tempo", "intervals", "hills", "race")
+)
+_SPEED = tuple(SESSION_TYPES.index(name) for name in SPEED_TYPES)
+#: Pace of each session type against easy pace, by code.
+_PACE_FACTOR = np.array(
+    [
+        {"easy": 1.0, "long": 1.04, "tempo": 0.87, "intervals": 0.93, "hills": 1.12, "race": 0.82}[t]
+        for t in SESSION_TYPES
+    ]
+)
 _HILL_SESSION_M_PER_KM = 30.0
 _N_FACTORS = 13
 
@@ -356,7 +368,7 @@ def advance(
             if ran:
                 per_km = elevation / max(distance, 0.01)
                 x[9] = max(min(per_km, P[P_HILLS_CAP]) - P[P_HILLS_THR], 0.0) / P[P_HILLS_PER]
-            x[10] = 1.0 if ran and (stype in (_TEMPO, _INTERVALS, _RACE)) else 0.0
+            x[10] = 1.0 if ran and (stype in _SPEED) else 0.0
             x[11] = 1.0 if warmup[i] else 0.0
             x[12] = 1.0 if stretching[i] else 0.0
             # 8. Hazard of the day (multipliers from float32 covariates, as stored), strain draw.
