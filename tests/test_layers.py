@@ -32,7 +32,7 @@ def _modules(*packages: str) -> list[str]:
     return found
 
 
-SIMULATOR = _modules("config", "simulate", "exceptions", "schema", "io", "tables")
+SIMULATOR = _modules("config", "simulate", "exceptions", "factors", "schema", "io", "tables")
 LEARNING = _modules("learn", "predict", "readers", "figures")
 #: What ``calfrisk predict`` with a model directory uses: none of it may pull in the slow imports.
 PREDICT_PATH = [
@@ -52,17 +52,19 @@ PREDICT_PATH = [
 #: listed (top-level modules such as ``exceptions``) is a foundation everything may use.
 ALLOWED = {
     "exceptions": set(),
+    "factors": set(),
     "schema": set(),
     "_lazy": set(),
     "io": {"exceptions"},
     "config": {"exceptions", "_lazy"},
     "tables": {"config", "exceptions", "schema"},
     "readers": {"exceptions", "schema", "_lazy"},
-    "simulate": {"config", "exceptions", "schema", "io", "tables", "_lazy"},
-    "learn": {"config", "exceptions", "schema", "io", "tables", "simulate", "_lazy"},
+    "simulate": {"factors", "config", "exceptions", "schema", "io", "tables", "_lazy"},
+    "learn": {"factors", "config", "exceptions", "schema", "io", "tables", "simulate", "_lazy"},
     "figures": {"learn", "exceptions", "schema"},
-    "predict": {"config", "exceptions", "schema", "io", "readers", "learn", "_lazy"},
+    "predict": {"factors", "config", "exceptions", "schema", "io", "readers", "learn", "_lazy"},
     "tracking": {
+        "factors",
         "config",
         "exceptions",
         "schema",

@@ -27,26 +27,16 @@ import numpy as np
 import pandas as pd
 
 from calfrisk.exceptions import NotAdditiveError
-from calfrisk.learn.features import FEATURE_GROUPS
+from calfrisk.factors import RISK_FACTORS
 from calfrisk.learn.sklearn_compat import is_sigmoid_calibrator
 from calfrisk.learn.stumps import StumpEnsemble, StumpFold, stump_fold
 
 __all__ = ["DRIVER_FACTORS", "Attribution", "contributions", "factor_contributions"]
 
-#: Risk factors a runner can recognise, each with the features that carry it. Every feature of
+#: Risk factors a runner can recognise, each with the features that carry it
+#: (:data:`calfrisk.factors.RISK_FACTORS`). Every feature of
 #: :data:`calfrisk.learn.features.FEATURE_GROUPS` belongs to exactly one factor.
-DRIVER_FACTORS: dict[str, tuple[str, ...]] = {
-    "load": FEATURE_GROUPS["load"],
-    "hills": FEATURE_GROUPS["hills"],
-    "speed": FEATURE_GROUPS["speed"],
-    "shoes": FEATURE_GROUPS["shoes"],
-    "strain_history": FEATURE_GROUPS["history"],
-    "age": ("age",),
-    "sex": ("female",),
-    "glute_strength": ("glute_test_score",),
-    "calf_strength": ("calf_test_score",),
-    "habits": FEATURE_GROUPS["habits"],
-}
+DRIVER_FACTORS: dict[str, tuple[str, ...]] = {f.name: f.features for f in RISK_FACTORS}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from calfrisk.factors import RISK_FACTORS
 from calfrisk.learn.explain import DRIVER_FACTORS, contributions, factor_contributions
 
 __all__ = [
@@ -34,20 +35,10 @@ __all__ = [
     "true_factor_spread",
 ]
 
-#: The simulator's factors (``mult_<factor>`` truth columns) behind each of the model's risk factors.
-#: ``sex`` has none: the simulator gives it no effect, so it is a control, like the habits.
-TRUTH_FACTORS: dict[str, tuple[str, ...]] = {
-    "load": ("acwr", "weekly_jump"),
-    "hills": ("hills",),
-    "speed": ("speed_work",),
-    "shoes": ("shoe_wear", "shoe_rotation"),
-    "strain_history": ("prior_strain", "recent_return"),
-    "age": ("age",),
-    "sex": (),
-    "glute_strength": ("glute_weakness",),
-    "calf_strength": ("calf_strength",),
-    "habits": ("warmup", "stretching"),
-}
+#: The simulator's factors (``mult_<factor>`` truth columns) behind each of the model's risk factors
+#: (:data:`calfrisk.factors.RISK_FACTORS`). ``sex`` has none: the simulator gives it no effect, so it
+#: is a control, like the habits.
+TRUTH_FACTORS: dict[str, tuple[str, ...]] = {f.name: f.effects for f in RISK_FACTORS}
 
 
 def grouped_permutation_importance(

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from calfrisk.exceptions import InputError, NotAdditiveError, ParameterError, ShortLogError
+from calfrisk.factors import RISK_FACTORS
 from calfrisk.learn.bands import band_of, real_world_risk
 from calfrisk.learn.explain import DRIVER_FACTORS, contributions, factor_contributions
 from calfrisk.learn.panel import daily_panel
@@ -45,13 +46,7 @@ TOP_DRIVERS = 3
 MIN_ODDS_RATIO = 1.05
 
 _PROFILE_FEATURE = {  # profile value -> feature that carries it, and the factor it drives
-    "age": ("age", "age"),
-    "sex": ("female", "sex"),
-    "prior_calf_strains": ("calf_strains", "strain_history"),
-    "glute_test_score": ("glute_test_score", "glute_strength"),
-    "calf_test_score": ("calf_test_score", "calf_strength"),
-    "warmup_habit": ("warmup_habit", "habits"),
-    "stretching_habit": ("stretching_habit", "habits"),
+    key: (feature, f.name) for f in RISK_FACTORS for key, feature in f.profile
 }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from calfrisk.config.cohort import ByHabit, CohortConfig, Range
+from calfrisk.factors import EFFECTS
 
 __all__ = ["HABITS", "PHASES", "SimParams", "SimState", "compile_params"]
 
@@ -286,21 +287,7 @@ def compile_params(cfg: CohortConfig) -> SimParams:
 
 
 #: The factors in the order the kernel computes their covariates (that of the config's effects).
-FACTOR_ORDER: tuple[str, ...] = (
-    "acwr",
-    "weekly_jump",
-    "shoe_wear",
-    "shoe_rotation",
-    "age",
-    "prior_strain",
-    "recent_return",
-    "glute_weakness",
-    "calf_strength",
-    "hills",
-    "speed_work",
-    "warmup",
-    "stretching",
-)
+FACTOR_ORDER: tuple[str, ...] = EFFECTS
 
 
 #: EWMA smoothing constants, lambda = 2 / (N + 1) with N = 7 and 28 days (Williams et al. 2017).
