@@ -20,33 +20,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from calfrisk.exceptions import InputError
+from calfrisk.factors import RISK_FACTORS
 from calfrisk.learn.panel import PANEL_COLUMNS
 
 __all__ = ["DAY_METRICS", "FEATURE_GROUPS", "DailyWindow", "LoadFeatures", "athlete_zscores"]
 
-#: Features by risk factor, for grouped importance.
-FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "load": (
-        "km_day",
-        "km_7d",
-        "km_28d",
-        "ewma_acute_km",
-        "ewma_chronic_km",
-        "acwr_ewma",
-        "acwr_uncoupled",
-        "week_change",
-        "long_run_ratio",
-        "monotony_7d",
-        "strain_7d",
-        "days_since_rest",
-    ),
-    "hills": ("climb_m_7d", "climb_m_per_km_7d"),
-    "speed": ("speed_km_7d", "speed_share_7d"),
-    "shoes": ("shoe_km_today", "shoe_km_max_7d", "shoes_28d"),
-    "history": ("days_since_return", "calf_strains"),
-    "profile": ("age", "female", "glute_test_score", "calf_test_score"),
-    "habits": ("warmup_habit", "stretching_habit"),
-}
+#: Features by risk factor (:data:`calfrisk.factors.RISK_FACTORS`), in the transformer's output order.
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {f.name: f.features for f in RISK_FACTORS}
 _FEATURES: tuple[str, ...] = tuple(name for group in FEATURE_GROUPS.values() for name in group)
 _INPUT: tuple[str, ...] = tuple(PANEL_COLUMNS)
 
