@@ -163,6 +163,117 @@ def _round(x: float, digits: int) -> float:
     return np.rint(x * scale) / scale
 
 
+# The day's rules, one helper per step of :func:`advance`, each inlined into the loop
+# (``inline="always"``). They take and return scalars only: a helper handed the state arrays made
+# the loop 2-3x slower (numba counts references to every array passed, on every call).
+_STEP = {"cache": True, "nogil": True, "inline": "always", "error_model": "numpy"}
+
+
+@njit(**_STEP)
+def _end_break(
+    phase, left, level, ramp, since_return, fast, comeback, return_level, return_ramp, comeback_days
+):
+    """1. Breaks and layoffs end; the runner comes back at a lower level and ramps up.
+
+    Returns phase, days left in it, level, daily ramp and days since a return from a strain."""
+    if phase == _NORMAL:
+        return phase, left, level, ramp, since_return
+    left -= 1
+    if left > 0:
+        return phase, left, level, ramp, since_return
+    if phase == _LAYOFF:
+        level = 1.0 if fast else return_level
+        return _NORMAL, left, level, (1.0 - level) / return_ramp, 0.0
+    level = min(level, comeback)
+    return _NORMAL, left, level, (1.0 - level) / comeback_days, since_return
+
+
+@njit(**_STEP)
+def _start_break(phase, left, spike, v, p_holiday, p_illness, p_spike, holiday, illness):
+    """2. Holidays, illnesses and unplanned big weeks begin, only from normal training.
+
+    ``holiday`` and ``illness`` are (shortest, longest) days. Returns phase, days left, spike days."""
+    if phase != _NORMAL:
+        return phase, left, spike
+    if v < p_holiday:
+        span = holiday[1] - holiday[0] + 1.0
+        return _HOLIDAY, int(holiday[0] + math.floor(v / p_holiday * span)), spike
+    if v < p_holiday + p_illness:
+        span = illness[1] - illness[0] + 1.0
+        return _ILLNESS, int(illness[0] + math.floor((v - p_holiday) / p_illness * span)), spike
+    if v < p_holiday + p_illness + p_spike and spike <= 0:
+        return phase, left, 7
+    return phase, left, spike
+
+
+@njit(**_STEP)
+def _build(to_race, build_days, peak, spike, growth, taper_days, taper_factor, spike_factor):
+    """3. The plan: exponential build-up toward the next race, taper, spike week.
+
+    Returns the days to the race, the day's volume factor and whether it is race day."""
+    to_race -= 1
+    race_day = to_race <= 0
+    weeks_in = max(build_days - max(to_race, taper_days), 0.0)
+    build = 1.0 if weeks_in == 0.0 else min(math.exp(growth / 7.0 * weeks_in), peak)
+    if to_race <= taper_days and not race_day:
+        build *= taper_factor
+    if spike > 0:
+        build *= spike_factor
+    return to_race, build, race_day
+
+
+@njit(**_STEP)
+def _quality_type(q, hill_share, speed_share):
+    """4. A quality session's type, from the runner's mix of hills, tempo and intervals."""
+    speed_cut = hill_share + (1.0 - hill_share) * speed_share
+    if q < hill_share:
+        return _HILLS
+    if q < 0.5 * (hill_share + speed_cut):
+        return _TEMPO
+    if q < speed_cut:
+        return _INTERVALS
+    return _EASY
+
+
+@njit(**_STEP)
+def _strain(us, hazard, grade_cum, grade_layoff, fast_prob):
+    """8. Whether the day's run ends in a strain: grade (0 for none), layoff days, fast return.
+
+    ``grade_cum`` holds the grades' cumulative shares, ``grade_layoff`` their (shortest, longest)
+    layoffs, as tuples."""
+    if us >= hazard:
+        return 0, 0, False
+    v = us / hazard
+    g = 0
+    while g < 2 and v >= grade_cum[g]:
+        g += 1
+    start = grade_cum[g - 1] if g > 0 else 0.0
+    w = (v - start) / (grade_cum[g] - start)
+    lo, hi = grade_layoff[g]
+    span = hi - lo + 1.0
+    extra = math.floor(w * span)
+    w = w * span - extra
+    return g + 1, int(lo + extra), w < fast_prob
+
+
+@njit(**_STEP)
+def _next_race(v, level, gap, build, peak, post_race):
+    """9. After race day: the next race, its build-up and peak, and a recovery week.
+
+    ``gap``, ``build`` and ``peak`` are (low, high) ranges. Returns days to the race, build days,
+    peak, level and daily ramp."""
+    span = gap[1] - gap[0] + 1.0
+    extra = math.floor(v * span)
+    v = v * span - extra
+    to_race = int(gap[0] + extra)
+    span = build[1] - build[0] + 1.0
+    extra = math.floor(v * span)
+    v = v * span - extra
+    build_days = int(build[0] + extra)
+    level = min(level, post_race)
+    return to_race, build_days, peak[0] + (peak[1] - peak[0]) * v, level, (1.0 - level) / 7.0
+
+
 # error_model="numpy": divisions need no zero check (every divisor is a positive parameter or a
 # guarded max), which saves ~15 % of the kernel's time.
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -243,48 +354,53 @@ def advance(
     ph_prob = P[P_HOLIDAY_PROB]
     pi_prob = P[P_ILLNESS_PROB]
     rate_per_min = P[P_RATE_PER_MIN]
+    holiday = (P[P_HOLIDAY_LO], P[P_HOLIDAY_HI])
+    illness = (P[P_ILLNESS_LO], P[P_ILLNESS_HI])
+    gap, build_range, peak_range = (
+        (P[P_GAP_LO], P[P_GAP_HI]),
+        (P[P_BUILD_LO], P[P_BUILD_HI]),
+        (P[P_PEAK_LO], P[P_PEAK_HI]),
+    )
+    cum = (grade_cum[0], grade_cum[1], grade_cum[2])
+    layoffs = (
+        (grade_layoff[0, 0], grade_layoff[0, 1]),
+        (grade_layoff[1, 0], grade_layoff[1, 1]),
+        (grade_layoff[2, 0], grade_layoff[2, 1]),
+    )
     x = np.empty(_N_FACTORS)
     for i in range(n):
         h = habit[i]
         for t in range(n_days):
             col = t0 + t
-            # 1. Breaks and layoffs end; the runner comes back at a lower level and ramps up.
+            # State is written back only when a step may change it: stores cost as much as the rules.
             if phase[i] != _NORMAL:
-                phase_left[i] -= 1
-                if phase_left[i] <= 0:
-                    if phase[i] == _LAYOFF:
-                        lv = 1.0 if fast_return[i] else P[P_RETURN_LEVEL]
-                        level[i] = lv
-                        ramp[i] = (1.0 - lv) / P[P_RETURN_RAMP]
-                        days_since_return[i] = 0.0
-                    else:
-                        lv = min(level[i], comeback_level[h])
-                        level[i] = lv
-                        ramp[i] = (1.0 - lv) / P[P_COMEBACK_DAYS]
-                    phase[i] = _NORMAL
-            # 2. Holidays, illnesses and unplanned big weeks begin, only from normal training.
+                phase[i], phase_left[i], level[i], ramp[i], days_since_return[i] = _end_break(
+                    phase[i], phase_left[i], level[i], ramp[i], days_since_return[i], fast_return[i],
+                    comeback_level[h], P[P_RETURN_LEVEL], P[P_RETURN_RAMP], P[P_COMEBACK_DAYS],
+                )  # fmt: skip
             v = u[t, U_BREAK, i]
-            if phase[i] == _NORMAL:
-                if v < ph_prob:
-                    phase[i] = _HOLIDAY
-                    span = P[P_HOLIDAY_HI] - P[P_HOLIDAY_LO] + 1.0
-                    phase_left[i] = int(P[P_HOLIDAY_LO] + math.floor(v / ph_prob * span))
-                elif v < ph_prob + pi_prob:
-                    phase[i] = _ILLNESS
-                    span = P[P_ILLNESS_HI] - P[P_ILLNESS_LO] + 1.0
-                    phase_left[i] = int(P[P_ILLNESS_LO] + math.floor((v - ph_prob) / pi_prob * span))
-                elif v < ph_prob + pi_prob + spike_prob[h] and spike_left[i] <= 0:
-                    spike_left[i] = 7
-            # 3. The plan: base volume, exponential build-up toward the next race, taper, spike.
-            days_to_race[i] -= 1
-            race_day = days_to_race[i] <= 0
-            until = max(days_to_race[i], P[P_TAPER_DAYS])
-            weeks_in = max(build_days[i] - until, 0.0)
-            build = 1.0 if weeks_in == 0.0 else min(math.exp(log_growth[h] / 7.0 * weeks_in), peak[i])
-            if days_to_race[i] <= P[P_TAPER_DAYS] and not race_day:
-                build *= P[P_TAPER_FACTOR]
-            if spike_left[i] > 0:
-                build *= P[P_SPIKE_FACTOR]
+            if phase[i] == _NORMAL and v < ph_prob + pi_prob + spike_prob[h]:
+                phase[i], phase_left[i], spike_left[i] = _start_break(
+                    phase[i],
+                    phase_left[i],
+                    spike_left[i],
+                    v,
+                    ph_prob,
+                    pi_prob,
+                    spike_prob[h],
+                    holiday,
+                    illness,
+                )
+            days_to_race[i], build, race_day = _build(
+                days_to_race[i],
+                build_days[i],
+                peak[i],
+                spike_left[i],
+                log_growth[h],
+                P[P_TAPER_DAYS],
+                P[P_TAPER_FACTOR],
+                P[P_SPIKE_FACTOR],
+            )
             # 4. Today's session.
             dow = (day[i] + int(P[P_START_WEEKDAY])) % 7
             slot = week_slot[i, dow]
@@ -300,19 +416,9 @@ def advance(
             racing = race_day and cur == _NORMAL
             if racing:
                 ran = True
-            stype = _EASY
-            if slot == _LONG_SLOT:
-                stype = _LONG
-            elif slot == _QUALITY_SLOT:
-                q = u[t, U_TYPE, i]
-                hills_cut = hill_share[i]
-                speed_cut = hills_cut + (1.0 - hills_cut) * speed_share[i]
-                if q < hills_cut:
-                    stype = _HILLS
-                elif q < 0.5 * (hills_cut + speed_cut):
-                    stype = _TEMPO
-                elif q < speed_cut:
-                    stype = _INTERVALS
+            stype = _LONG if slot == _LONG_SLOT else _EASY
+            if slot == _QUALITY_SLOT:  # the only slot whose type is drawn: each row read is a cache miss
+                stype = _quality_type(u[t, U_TYPE, i], hill_share[i], speed_share[i])
             if racing:
                 stype = _RACE
             distance = 0.0
@@ -381,24 +487,11 @@ def advance(
             hazard = 0.0
             if ran:
                 hazard = -math.expm1(-rate_per_min * duration * math.exp(log_mult))
-            grade = 0
-            layoff = 0
-            fast = False
+            grade, layoff, fast = 0, 0, False
             us = u[t, U_STRAIN, i]
             if strains and us < hazard:
-                v = us / hazard
-                g = 0
-                while g < 2 and v >= grade_cum[g]:
-                    g += 1
-                start = grade_cum[g - 1] if g > 0 else 0.0
-                w = (v - start) / (grade_cum[g] - start)
-                lo = grade_layoff[g, 0]
-                span = grade_layoff[g, 1] - lo + 1.0
-                extra = math.floor(w * span)
-                w = w * span - extra
-                fast = w < fast_return_prob[h]
-                layoff = int(lo + extra)
-                grade = g + 1
+                grade, layoff, fast = _strain(us, hazard, cum, layoffs, fast_return_prob[h])
+            if grade > 0:
                 phase[i] = _LAYOFF
                 phase_left[i] = layoff + 1  # the onset day itself was run
                 fast_return[i] = fast
@@ -408,18 +501,9 @@ def advance(
                 spike_left[i] -= 1
             # 9. After race day: the next race and its build-up, and a recovery week.
             if race_day:
-                v = u[t, U_RACE, i]
-                span = P[P_GAP_HI] - P[P_GAP_LO] + 1.0
-                extra = math.floor(v * span)
-                v = v * span - extra
-                days_to_race[i] = int(P[P_GAP_LO] + extra)
-                span = P[P_BUILD_HI] - P[P_BUILD_LO] + 1.0
-                extra = math.floor(v * span)
-                v = v * span - extra
-                build_days[i] = int(P[P_BUILD_LO] + extra)
-                peak[i] = P[P_PEAK_LO] + (P[P_PEAK_HI] - P[P_PEAK_LO]) * v
-                level[i] = min(level[i], P[P_POST_RACE])
-                ramp[i] = (1.0 - level[i]) / 7.0
+                days_to_race[i], build_days[i], peak[i], level[i], ramp[i] = _next_race(
+                    u[t, U_RACE, i], level[i], gap, build_range, peak_range, P[P_POST_RACE]
+                )
             level[i] = min(level[i] + ramp[i], 1.0)
             days_since_return[i] += 1.0
             day[i] += 1
