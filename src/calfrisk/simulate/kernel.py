@@ -236,6 +236,46 @@ def _quality_type(q, hill_share, speed_share):
 
 
 @njit(**_STEP)
+def _session(planned, noise_distance, race_km, pace, noise_pace, terrain, noise_climb, hills):
+    """4. A run's distance (planned volume with noise, at least 1 km; a race's own distance),
+    moving time and climb, rounded as a watch would log them. ``race_km`` is 0 unless racing."""
+    distance = _round(race_km if race_km > 0.0 else max(planned * noise_distance, 1.0), 2)
+    duration = _round(distance * (pace * noise_pace), 1)
+    climb = terrain * noise_climb
+    if hills:
+        climb += _HILL_SESSION_M_PER_KM
+    return distance, duration, _round(distance * climb, 0)
+
+
+@njit(**_STEP)
+def _covariates(
+    acwr, sum7_cm, prev7_cm, shoe_km, n_pairs, age, prior_strains, since_return, glute, calf, climb_per_km,
+    speed, warmup, stretching, params,
+):  # fmt: skip
+    """7. Each effect's covariate ``x`` (its hazard multiplier is ``hazard_ratio ** x``), in the order
+    of :data:`calfrisk.factors.EFFECTS`. ``shoe_km`` and ``climb_per_km`` are -1 on days without a
+    run; ``params`` holds the effects' thresholds, caps and scales."""
+    (acwr_cap, acwr_thr, acwr_per, jump_ratio, jump_min_cm, shoe_cap, shoe_thr, shoe_per, age_center, age_per,
+     tau, hills_cap, hills_thr, hills_per) = params  # fmt: skip
+    jump = sum7_cm > jump_ratio * prev7_cm and prev7_cm >= jump_min_cm
+    return (
+        max(min(acwr, acwr_cap) - acwr_thr, 0.0) / acwr_per,
+        1.0 if jump else 0.0,
+        max(min(shoe_km, shoe_cap) - shoe_thr, 0.0) / shoe_per if shoe_km >= 0.0 else 0.0,
+        1.0 if n_pairs > 1 else 0.0,
+        (age - age_center) / age_per,
+        1.0 if prior_strains > 0 else 0.0,
+        math.exp(-since_return / tau) if since_return < 40.0 * tau else 0.0,
+        -glute,
+        calf,
+        max(min(climb_per_km, hills_cap) - hills_thr, 0.0) / hills_per if climb_per_km >= 0.0 else 0.0,
+        1.0 if speed else 0.0,
+        1.0 if warmup else 0.0,
+        1.0 if stretching else 0.0,
+    )
+
+
+@njit(**_STEP)
 def _strain(us, hazard, grade_cum, grade_layoff, fast_prob):
     """8. Whether the day's run ends in a strain: grade (0 for none), layoff days, fast return.
 
@@ -367,6 +407,11 @@ def advance(
         (grade_layoff[1, 0], grade_layoff[1, 1]),
         (grade_layoff[2, 0], grade_layoff[2, 1]),
     )
+    effect_params = (
+        P[P_ACWR_CAP], P[P_ACWR_THR], P[P_ACWR_PER], P[P_JUMP_RATIO], P[P_JUMP_MIN_CM], P[P_SHOE_CAP],
+        P[P_SHOE_THR], P[P_SHOE_PER], P[P_AGE_CENTER], P[P_AGE_PER], P[P_RETURN_TAU], P[P_HILLS_CAP],
+        P[P_HILLS_THR], P[P_HILLS_PER],
+    )  # fmt: skip
     x = np.empty(_N_FACTORS)
     for i in range(n):
         h = habit[i]
@@ -424,15 +469,17 @@ def advance(
             distance = 0.0
             duration = 0.0
             elevation = 0.0
-            if ran:
-                planned = base_weekly_km[i] * level[i] * week_share[i, dow] * build * u[t, U_NOISE_DIST, i]
-                distance = _round(race_km[i] if racing else max(planned, 1.0), 2)
-                pace = easy_pace[i] * _PACE_FACTOR[stype] * u[t, U_NOISE_PACE, i]
-                duration = _round(distance * pace, 1)
-                climb = terrain[i] * u[t, U_NOISE_CLIMB, i]
-                if stype == _HILLS:
-                    climb += _HILL_SESSION_M_PER_KM
-                elevation = _round(distance * climb, 0)
+            if ran:  # the noise rows are read on run days only: each row read is a cache miss
+                distance, duration, elevation = _session(
+                    base_weekly_km[i] * level[i] * week_share[i, dow] * build,
+                    u[t, U_NOISE_DIST, i],
+                    race_km[i] if racing else 0.0,
+                    easy_pace[i] * _PACE_FACTOR[stype],
+                    u[t, U_NOISE_PACE, i],
+                    terrain[i],
+                    u[t, U_NOISE_CLIMB, i],
+                    stype == _HILLS,
+                )
             # 5. Shoes: a pair from the rotation; its km grow; past the owner's threshold, retired.
             pair = min(int(u[t, U_SHOE, i] * n_pairs[i]), n_pairs[i] - 1)
             shoe_before = shoe_km[i, pair]
@@ -455,28 +502,24 @@ def advance(
             sum7_cm[i] += km_cm - week_ago
             prev7_cm[i] += week_ago - ring_cm[i, now]
             ring_cm[i, now] = km_cm
-            # 7. Factor covariates, in the order of the config's effects.
-            acwr = acute[i] / max(chronic[i], P[P_CHRONIC_FLOOR])
-            x[0] = max(min(acwr, P[P_ACWR_CAP]) - P[P_ACWR_THR], 0.0) / P[P_ACWR_PER]
-            jump = sum7_cm[i] > P[P_JUMP_RATIO] * prev7_cm[i] and prev7_cm[i] >= P[P_JUMP_MIN_CM]
-            x[1] = 1.0 if jump else 0.0
-            x[2] = 0.0
-            if ran:
-                x[2] = max(min(shoe_before, P[P_SHOE_CAP]) - P[P_SHOE_THR], 0.0) / P[P_SHOE_PER]
-            x[3] = 1.0 if n_pairs[i] > 1 else 0.0
-            x[4] = (age[i] - P[P_AGE_CENTER]) / P[P_AGE_PER]
-            x[5] = 1.0 if prior_strains[i] > 0 else 0.0
-            dsr = days_since_return[i]
-            x[6] = math.exp(-dsr / P[P_RETURN_TAU]) if dsr < 40.0 * P[P_RETURN_TAU] else 0.0
-            x[7] = -glute_latent[i]
-            x[8] = calf_latent[i]
-            x[9] = 0.0
-            if ran:
-                per_km = elevation / max(distance, 0.01)
-                x[9] = max(min(per_km, P[P_HILLS_CAP]) - P[P_HILLS_THR], 0.0) / P[P_HILLS_PER]
-            x[10] = 1.0 if ran and (stype in _SPEED) else 0.0
-            x[11] = 1.0 if warmup[i] else 0.0
-            x[12] = 1.0 if stretching[i] else 0.0
+            # 7. Factor covariates, in the order of the config's effects (calfrisk.factors.EFFECTS).
+            x[:] = _covariates(
+                acute[i] / max(chronic[i], P[P_CHRONIC_FLOOR]),
+                sum7_cm[i],
+                prev7_cm[i],
+                shoe_before if ran else -1.0,
+                n_pairs[i],
+                age[i],
+                prior_strains[i],
+                days_since_return[i],
+                glute_latent[i],
+                calf_latent[i],
+                elevation / max(distance, 0.01) if ran else -1.0,
+                ran and (stype in _SPEED),
+                warmup[i],
+                stretching[i],
+                effect_params,
+            )
             # 8. Hazard of the day (multipliers from float32 covariates, as stored), strain draw.
             log_mult = 0.0
             for f in range(_N_FACTORS):
