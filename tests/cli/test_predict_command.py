@@ -135,7 +135,7 @@ BAD_LOGS = {
             [Run(dt.datetime(2025, 5, 1, 7), 10.0, 50.0)],
             columns=["Activity Type", "Date", "Title", "Distance", "Time", "Elev Gain"],
         ),
-        "--units",
+        "give its `--units`, 'km' or 'mi'",
     ),
     "corrupt-gzip": ("run.gpx.gz", lambda p: p.write_bytes(gzip.compress(b"<gpx></gpx>")[:12]), "run.gpx.gz"),
 }

@@ -379,7 +379,15 @@ FLAGS = {
     "timezone": "--timezone",
     "plot_path": "--plot",
     "models": "--models",
+    "units": "--units",
 }
+
+
+def _flagged(message: str) -> str:
+    """A library message with the parameters it names in backticks written as their flags."""
+    for parameter, flag in FLAGS.items():
+        message = message.replace(f"`{parameter}`", f"`{flag}`")
+    return message
 
 
 def _fail(message: str, code: int) -> None:
@@ -400,7 +408,7 @@ def main(argv: list[str] | None = None) -> None:
     except ParameterError as exc:
         _fail(str(exc.renamed(FLAGS)), exc.exit_code)
     except CalfriskError as exc:
-        _fail(str(exc), exc.exit_code)
+        _fail(_flagged(str(exc)), exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except Exception as exc:

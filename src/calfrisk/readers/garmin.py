@@ -17,7 +17,7 @@ What the reader relies on (see ``formats.md``):
   or from ``Steps`` (or ``Avg Run Cadence`` x time) x ``Avg Stride Length`` against ``Distance``
   (stride in m or ft). Pace alone cannot decide: with both in miles, or both in km, time over
   distance equals the pace either way. What was assumed goes in a note; if nothing decides,
-  an error asks for ``--units km|mi``.
+  an error asks for the ``units`` (``--units km|mi`` on the command line).
 - Only running types count (``Running``, ``Treadmill Running``, ``Trail Running``, ``Track Running``,
   ``Indoor Running``, German ``Laufen``, ``Laufband``, ...; never skiing); others are skipped.
 - Runs with a ``Distance`` of ``0.00`` or ``--`` (a treadmill without a foot pod, GPS off, a manual
@@ -250,7 +250,7 @@ def _unit_factors(
             raise InputError(
                 f"{name}: Garmin Connect does not say whether distances are in km or miles and this "
                 "file cannot tell (it needs Avg Pace, or Steps and Avg Stride Length): "
-                "use --units km or --units mi"
+                "give its `units`, 'km' or 'mi'"
             )
         units, evidence = inferred
         how = f"inferred from {evidence}"
