@@ -36,16 +36,17 @@ def _type(annotation: object, metadata: typing.Iterable[object] = ()) -> str:
         name = " | ".join(repr(arg) for arg in args)
     elif isinstance(annotation, type):
         name = annotation.__name__
-        if issubclass(annotation, BaseModel):
-            COMPOUND.add(annotation)
     else:
         name = str(annotation).replace("typing.", "")
     bounds = _bounds(metadata)
     return f"{name} {bounds}" if bounds else name
 
 
-#: The compound types the tables name, explained after them.
-COMPOUND: set[type[BaseModel]] = set()
+def _models_in(annotation: object) -> set[type[BaseModel]]:
+    """The pydantic models a field's type names (inside lists, dicts and unions too)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {annotation}
+    return {model for arg in typing.get_args(annotation) for model in _models_in(arg)}
 
 
 def _field_type(model: type[BaseModel], name: str) -> str:
@@ -91,7 +92,15 @@ def config_page() -> str:
         else:
             lines += [f"### `{name}`", "", f"Default: {_value(section)}", ""]
     lines += ["## Compound types", "", "The values the tables above write as one type name.", ""]
-    for model in sorted(COMPOUND, key=lambda m: m.__name__):
+    sections = [type(getattr(c, n)) for c in (cohort, train) for n in type(c).model_fields]
+    compound = {
+        model
+        for section in sections
+        if issubclass(section, BaseModel)
+        for field in section.model_fields.values()
+        for model in _models_in(field.annotation)
+    }
+    for model in sorted(compound, key=lambda m: m.__name__):
         doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         keys = ", ".join(f"`{k}` ({_field_type(model, k)})" for k in model.model_fields)
         lines += [f"- **{model.__name__}**: {doc} Keys: {keys}."]
