@@ -53,10 +53,10 @@ PREDICT_PATH = [
 ALLOWED = {
     "exceptions": set(),
     "factors": set(),
-    "schema": set(),
+    "schema": {"factors"},  # a trait's column
     "_lazy": set(),
     "io": {"exceptions"},
-    "config": {"exceptions", "_lazy"},
+    "config": {"factors", "exceptions", "_lazy"},  # a trait's effect
     "tables": {"config", "exceptions", "schema"},
     "readers": {"exceptions", "schema", "_lazy"},
     "simulate": {"factors", "config", "exceptions", "schema", "io", "tables", "_lazy"},

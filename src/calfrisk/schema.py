@@ -7,6 +7,8 @@ exactly one place.
 
 from __future__ import annotations
 
+from calfrisk.factors import TRAITS
+
 __all__ = [
     "ATHLETE_COLUMNS",
     "INJURY_COLUMNS",
@@ -30,6 +32,7 @@ PROFILE_COLUMNS: tuple[str, ...] = (
     "calf_test_score",
     "warmup_habit",
     "stretching_habit",
+    *(f.trait.column for f in TRAITS),
 )
 
 #: Session types, in the fixed order used for the categorical ``session_type`` column.
@@ -62,6 +65,8 @@ ATHLETE_COLUMNS: dict[str, str] = {
     "glute_test_score": "float64: single-leg bridge repetitions to fatigue, the mean of both legs",
     "calf_test_score": "float64: single-leg heel raises to fatigue, the mean of both legs",
     "prior_calf_strains": "int16: calf strains before the first simulated day",
+    # A trait the registry declares (calfrisk.factors.TRAITS): the runner's value, as the hazard used it.
+    **{f.trait.column: f"float64: {f.trait.description}" for f in TRAITS},
     "latent_glute_strength": "float64: true glute strength, z-score (test score = this + noise)",
     "latent_calf_strength": "float64: true calf strength, z-score (test score = this + noise)",
     "latent_progression": "category: progression habit, 'cautious', 'steady' or 'jumpy'",

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, create_model, model_validator
 
 from calfrisk.config.base import Frozen as _Frozen
 from calfrisk.config.base import (
@@ -25,6 +25,7 @@ from calfrisk.config.base import (
     Probability,
     load_validated,
 )
+from calfrisk.factors import TRAITS, factor
 
 __all__ = ["CohortConfig", "default_cohort_path", "load_cohort_config"]
 
@@ -252,8 +253,8 @@ class JumpEffect(Effect):
     min_prev_km: NonNegative
 
 
-class Effects(_Frozen):
-    """One entry per risk factor; the order here is the order of the ``mult_*`` columns."""
+class KernelEffects(_Frozen):
+    """The effects of the simulator's day loop; the order here is the order of the ``mult_*`` columns."""
 
     acwr: ThresholdEffect
     weekly_jump: JumpEffect
@@ -268,6 +269,36 @@ class Effects(_Frozen):
     speed_work: Effect
     warmup: Effect
     stretching: Effect
+
+
+class TraitEffect(CenteredEffect):
+    """A runner's trait: hazard ratio per ``per`` units away from ``center`` (defaults: the trait's
+    declaration in :mod:`calfrisk.factors`, ``per`` its standard deviation)."""
+
+
+def _trait_effect(name: str) -> tuple[type[TraitEffect], TraitEffect]:
+    """The config model of a trait's effect, each key defaulting to the trait's declaration, and
+    its default."""
+    trait = factor(name).trait
+    model = create_model(
+        f"{name.title().replace('_', '')}Effect",
+        __base__=TraitEffect,
+        __doc__=f"{trait.description}: {trait.source}",
+        hazard_ratio=(Positive, trait.hazard_ratio),
+        center=(float, trait.mean),
+        per=(Positive, trait.sd),
+    )
+    return model, model()
+
+
+# The traits' effects follow the day loop's; their defaults come from the registry, so a trait
+# declared there needs no line in configs/cohort.yaml.
+Effects = create_model(
+    "Effects",
+    __base__=KernelEffects,
+    __doc__="One entry per effect, the day loop's then the traits'; the order of the ``mult_*`` columns.",
+    **{f.name: _trait_effect(f.name) for f in TRAITS},
+)
 
 
 class CohortConfig(_Frozen):

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from calfrisk.exceptions import InputError
-from calfrisk.factors import RISK_FACTORS
+from calfrisk.factors import RISK_FACTORS, TRAITS
 from calfrisk.learn.panel import PANEL_COLUMNS
 
 __all__ = ["DAY_METRICS", "FEATURE_GROUPS", "DailyWindow", "LoadFeatures", "athlete_zscores"]
@@ -216,7 +216,7 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
         for name in ("age", "glute_test_score", "calf_test_score"):
             f[name] = g.place(X[name].astype(float))
         f["female"] = g.place((X["sex"].astype(str) == "F").astype(float))
-        for name in ("warmup_habit", "stretching_habit"):
+        for name in ("warmup_habit", "stretching_habit", *(t.trait.column for t in TRAITS)):
             f[name] = g.place(X[name].astype(float))
         return f
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from calfrisk.exceptions import InputError
+from calfrisk.factors import TRAITS
 from calfrisk.schema import PROFILE_COLUMNS, SPEED_TYPES
 
 __all__ = ["PANEL_COLUMNS", "daily_panel"]
@@ -36,6 +37,7 @@ PANEL_COLUMNS: dict[str, str] = {
     "calf_test_score": "single-leg heel raises",
     "warmup_habit": "warms up before running (no effect in the evidence: a control factor)",
     "stretching_habit": "stretches after running (no effect in the evidence: a control factor)",
+    **{f.trait.column: f.trait.description for f in TRAITS},
 }
 
 

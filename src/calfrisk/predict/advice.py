@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from calfrisk.factors import TRAITS, RiskFactor
+
 __all__ = ["DISCLAIMER", "advise"]
 
 #: Printed with every prediction.
@@ -131,6 +133,17 @@ def _habits(row: Row, ctx: Mapping[str, object]) -> str:
     )
 
 
+def _trait(factor: RiskFactor) -> Callable[[Row, Mapping[str, object]], str]:
+    """The advice of a runner's trait (:class:`calfrisk.factors.Trait`): its value, then its words."""
+    trait = factor.trait
+
+    def advice(row: Row, ctx: Mapping[str, object]) -> str:
+        value = row[trait.column]
+        return f"your {trait.column} is {value:.3g}{_typical(ctx, trait.column, '.3g')}: {trait.advice}"
+
+    return advice
+
+
 _ADVICE: dict[str, Callable[[Row, Mapping[str, object]], str]] = {
     "load": _load,
     "hills": _hills,
@@ -142,6 +155,7 @@ _ADVICE: dict[str, Callable[[Row, Mapping[str, object]], str]] = {
     "glute_strength": _glute,
     "calf_strength": _calf,
     "habits": _habits,
+    **{f.name: _trait(f) for f in TRAITS},
 }
 
 

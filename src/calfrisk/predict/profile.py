@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, create_model, field_validator
 
 from calfrisk.config.base import Frozen, describe_error, overlay, read_yaml
 from calfrisk.exceptions import InputError
+from calfrisk.factors import TRAITS
 from calfrisk.readers.zone import find_zone
 
 __all__ = ["RunnerProfile", "load_profile"]
@@ -45,6 +46,19 @@ class RunnerProfile(Frozen):
         if name is not None and find_zone(name) is None:
             raise ValueError("not a time zone (give an IANA name such as Europe/Berlin)")
         return name
+
+
+if TRAITS:  # each trait a runner may report, inside the trait's range
+    RunnerProfile = create_model(  # type: ignore[misc]
+        "RunnerProfile",
+        __base__=RunnerProfile,
+        __module__=__name__,
+        __doc__=RunnerProfile.__doc__,
+        **{
+            f.trait.column: (Annotated[float, Field(ge=f.trait.low, le=f.trait.high)] | None, None)
+            for f in TRAITS
+        },
+    )
 
 
 def load_profile(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> RunnerProfile:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from calfrisk.exceptions import InputError, NotAdditiveError, ParameterError, ShortLogError
-from calfrisk.factors import RISK_FACTORS
+from calfrisk.factors import RISK_FACTORS, TRAITS
 from calfrisk.learn.bands import band_of, real_world_risk
 from calfrisk.learn.explain import DRIVER_FACTORS, contributions, factor_contributions
 from calfrisk.learn.panel import daily_panel
@@ -326,6 +326,7 @@ def _runner_profile(
         "calf_test_score": medians["calf_test_score"],
         "warmup_habit": bool(medians["warmup_habit"] >= 0.5),
         "stretching_habit": bool(medians["stretching_habit"] >= 0.5),
+        **{f.trait.column: medians[f.trait.column] for f in TRAITS},
     }
     missing = [key for key in _PROFILE_FEATURE if values[key] is None]
     athlete = {

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from calfrisk.config import CohortConfig
+from calfrisk.factors import TRAITS
 from calfrisk.io import atomic_output_dir
 from calfrisk.schema import SESSION_TYPES, TABLES
 from calfrisk.simulate import arrow
@@ -147,6 +148,7 @@ def _athletes_table(s: SimState, cfg: CohortConfig) -> pa.Table:
             "glute_test_score": s.glute_score,
             "calf_test_score": s.calf_score,
             "prior_calf_strains": s.prior_strains,
+            **{f.trait.column: s.traits[:, j] for j, f in enumerate(TRAITS)},
             "latent_glute_strength": s.glute_latent,
             "latent_calf_strength": s.calf_latent,
             "latent_progression": arrow.dictionary(s.habit, HABITS),

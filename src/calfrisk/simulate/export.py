@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from calfrisk.exceptions import InputError
+from calfrisk.factors import TRAITS
 
 __all__ = ["EXAMPLE_ATHLETE", "SHOE_NAMES", "example_log", "runner_log", "runner_profile", "write_example"]
 
@@ -133,6 +134,7 @@ def runner_profile(tables: dict[str, pd.DataFrame], athlete_id: int) -> dict[str
         "calf_test_score": round(float(row["calf_test_score"]), 1),
         "warmup_habit": bool(row["warmup_habit"]),
         "stretching_habit": bool(row["stretching_habit"]),
+        **{f.trait.column: float(row[f.trait.column]) for f in TRAITS},
     }
     shoes = tables.get("shoes")
     if shoes is not None:

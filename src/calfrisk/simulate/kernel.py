@@ -111,6 +111,7 @@ STATE_FIELDS: tuple[str, ...] = (
     "prior_strains",
     "days_since_return",
     "fast_return",
+    "traits",
 )
 
 _NORMAL, _HOLIDAY, _ILLNESS, _LAYOFF = 0, 1, 2, 3
@@ -354,6 +355,7 @@ def advance(
     prior_strains,
     days_since_return,
     fast_return,
+    traits,
     P,
     log_growth,
     spike_prob,
@@ -362,6 +364,7 @@ def advance(
     grade_cum,
     grade_layoff,
     log_hr,
+    trait_scale,
     u,
     strains,
     record,
@@ -389,8 +392,9 @@ def advance(
     """
     n = day.shape[0]
     n_days = u.shape[0]
-    if log_hr.shape[0] != _N_FACTORS or o_x.shape[0] != _N_FACTORS:
-        raise ValueError("the kernel computes 13 factors")
+    n_traits = traits.shape[1]
+    if log_hr.shape[0] != _N_FACTORS + n_traits or o_x.shape[0] != _N_FACTORS + n_traits:
+        raise ValueError("the kernel computes 13 factors and one per trait")
     ph_prob = P[P_HOLIDAY_PROB]
     pi_prob = P[P_ILLNESS_PROB]
     rate_per_min = P[P_RATE_PER_MIN]
@@ -527,6 +531,12 @@ def advance(
                 if record:
                     o_x[f, i, col] = xf
                 log_mult += log_hr[f] * xf
+            # Traits after the day loop's factors (none by default: the same sums, the same bytes).
+            for j in range(n_traits):
+                xf = np.float32((traits[i, j] - trait_scale[j, 0]) / trait_scale[j, 1])
+                if record:
+                    o_x[_N_FACTORS + j, i, col] = xf
+                log_mult += log_hr[_N_FACTORS + j] * xf
             hazard = 0.0
             if ran:
                 hazard = -math.expm1(-rate_per_min * duration * math.exp(log_mult))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from calfrisk.config.cohort import LogNormal, Population
+from calfrisk.factors import TRAITS
 from calfrisk.simulate.state import (
     EASY,
     LONG,
@@ -20,12 +21,37 @@ from calfrisk.simulate.state import (
     SimState,
 )
 
-__all__ = ["draw_population", "poisson_from_uniform", "week_templates"]
+__all__ = ["draw_population", "draw_traits", "poisson_from_uniform", "week_templates"]
 
 MAX_PAIRS = 4
 
 _N_UNIFORM = 24
 _N_NORMAL = 10
+# The spawn-key branch of the traits' streams (see draw_traits).
+_TRAIT_STREAM = 0x7472
+
+
+def draw_traits(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
+    """Each runner's traits (:data:`calfrisk.factors.TRAITS`): normal, clipped to the trait's range.
+
+    Each trait draws from its own stream, a child of ``rng``'s seed sequence that ``rng`` itself
+    never reads: declaring a trait leaves every other draw of the cohort, and every other trait's,
+    as it was, so a trait with no effect changes nothing but its own column.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, len(TRAITS))`` float64.
+    """
+    seq = rng.bit_generator.seed_seq
+    values = np.empty((n, len(TRAITS)))
+    for j, f in enumerate(TRAITS):
+        key = (*seq.spawn_key, _TRAIT_STREAM, j)
+        z = np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=key)).standard_normal(width)[
+            :n
+        ]
+        values[:, j] = np.clip(f.trait.mean + f.trait.sd * z, f.trait.low, f.trait.high)
+    return values
 
 
 def week_templates() -> np.ndarray:
@@ -192,6 +218,7 @@ def draw_population(
         calf_score=calf_score,
         warmup=warmup,
         stretching=stretching,
+        traits=draw_traits(rng, n, width),
         easy_pace=easy_pace,
         terrain=terrain,
         race_km=race_km,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from calfrisk.config.cohort import ByHabit, CohortConfig, Range
-from calfrisk.factors import EFFECTS
+from calfrisk.factors import EFFECTS, TRAITS
 
 __all__ = ["HABITS", "PHASES", "SimParams", "SimState", "compile_params"]
 
@@ -56,6 +56,7 @@ class SimState:
     calf_score: np.ndarray
     warmup: np.ndarray  # bool
     stretching: np.ndarray  # bool
+    traits: np.ndarray  # (n, len(calfrisk.factors.TRAITS)) each trait's value
     easy_pace: np.ndarray  # min/km
     terrain: np.ndarray  # m/km on ordinary runs
     race_km: np.ndarray
@@ -120,6 +121,7 @@ class SimParams:
     start_weekday: int
     factors: tuple[str, ...]
     log_hr: np.ndarray  # (n_factors,) log hazard ratio per factor
+    trait_scale: np.ndarray  # (n_traits, 2) center and per of each trait's covariate
     rate_per_hour: float  # base rate x enrichment, strains per running hour
     # training
     skip_prob: float
@@ -217,6 +219,7 @@ def _pack(p: SimParams) -> tuple[np.ndarray, ...]:
         p.grade_cum,
         p.grade_layoff,
         p.log_hr,
+        p.trait_scale,
     )
 
 
@@ -248,6 +251,9 @@ def compile_params(cfg: CohortConfig) -> SimParams:
         start_weekday=cfg.cohort.start_date.weekday(),
         factors=factors,
         log_hr=np.log(np.array([getattr(eff, f).hazard_ratio for f in factors])),
+        trait_scale=np.array(
+            [[getattr(eff, f.name).center, getattr(eff, f.name).per] for f in TRAITS]
+        ).reshape(len(TRAITS), 2),
         rate_per_hour=inj.base_rate_per_1000h / 1000.0 * inj.enrichment,
         skip_prob=t.skip_prob,
         long_share=t.long_run_share,
@@ -286,7 +292,8 @@ def compile_params(cfg: CohortConfig) -> SimParams:
     return dataclasses.replace(params, kernel_args=_pack(params))
 
 
-#: The factors in the order the kernel computes their covariates (that of the config's effects).
+#: The effects in the order the kernel computes their covariates (that of the config's effects):
+#: the day loop's, then the traits'.
 FACTOR_ORDER: tuple[str, ...] = EFFECTS
 
 
