@@ -20,38 +20,46 @@ def _axes(title: str, xlabel: str, ylabel: str):
     return fig, ax
 
 
-def roc_figure(y: np.ndarray, predictions: dict[str, np.ndarray]):
-    """ROC curves, one per model, with each curve's AUC in the legend."""
+def roc_figure(y: np.ndarray, predictions: dict[str, np.ndarray], sample_weight: np.ndarray | None = None):
+    """ROC curves, one per model, with each curve's AUC in the legend (weighted by a case-control
+    sample's ``sample_weight``, when given)."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
     fig, ax = _axes("ROC on held-out athletes", "false positive rate", "true positive rate")
     for name, p in predictions.items():
-        fpr, tpr, _ = roc_curve(y, p)
-        ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(y, p):.3f})")
+        fpr, tpr, _ = roc_curve(y, p, sample_weight=sample_weight)
+        ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(y, p, sample_weight=sample_weight):.3f})")
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
     ax.legend(loc="lower right", fontsize="small")
     return fig
 
 
-def pr_figure(y: np.ndarray, predictions: dict[str, np.ndarray]):
+def pr_figure(y: np.ndarray, predictions: dict[str, np.ndarray], sample_weight: np.ndarray | None = None):
     """Precision-recall curves, one per model, with average precision and the base rate."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
     fig, ax = _axes("Precision-recall on held-out athletes", "recall", "precision")
     for name, p in predictions.items():
-        precision, recall, _ = precision_recall_curve(y, p)
-        ax.plot(recall, precision, label=f"{name} (AP {average_precision_score(y, p):.3f})")
-    ax.axhline(np.mean(y), color="grey", linestyle=":", linewidth=1, label=f"base rate {np.mean(y):.3f}")
+        precision, recall, _ = precision_recall_curve(y, p, sample_weight=sample_weight)
+        ap = average_precision_score(y, p, sample_weight=sample_weight)
+        ax.plot(recall, precision, label=f"{name} (AP {ap:.3f})")
+    base = np.average(y, weights=sample_weight)
+    ax.axhline(base, color="grey", linestyle=":", linewidth=1, label=f"base rate {base:.3f}")
     ax.legend(loc="upper right", fontsize="small")
     return fig
 
 
-def calibration_figure(y: np.ndarray, predictions: dict[str, np.ndarray], n_bins: int = 15):
+def calibration_figure(
+    y: np.ndarray,
+    predictions: dict[str, np.ndarray],
+    n_bins: int = 15,
+    sample_weight: np.ndarray | None = None,
+):
     """Observed against predicted event rate in equal-count bins; the diagonal is perfect calibration."""
     fig, ax = _axes("Calibration on held-out athletes", "mean predicted probability", "observed event rate")
     top = 0.0
     for name, p in predictions.items():
-        table: pd.DataFrame = reliability_table(y, p, n_bins)
+        table: pd.DataFrame = reliability_table(y, p, n_bins, sample_weight=sample_weight)
         ax.plot(table["predicted"], table["observed"], marker="o", markersize=3, label=name)
         top = max(top, table["predicted"].max(), table["observed"].max())
     ax.plot([0, top], [0, top], color="grey", linestyle=":", linewidth=1)

@@ -1,11 +1,16 @@
 """A cohort folder: its tables, read and checked against what the learning steps need.
 
 A cohort folder holds one Parquet table per name of :data:`calfrisk.schema.TABLES` (and, when
-``calfrisk simulate`` wrote it, the ``config.yaml`` it was simulated from).
+``calfrisk simulate`` wrote it, the ``config.yaml`` it was simulated from). A table is one file, or
+a folder of ``part-NNNNN.parquet`` files, one per chunk of athletes: every table has the same
+parts, and part ``k`` of each holds the same athletes. :func:`open_cohort` checks that layout
+before any work and lets the learning steps read one part at a time (:meth:`CohortDataset.part`);
+:func:`load_cohort` reads the whole cohort.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +19,7 @@ from calfrisk.config import CohortConfig, load_cohort_config
 from calfrisk.exceptions import InputError, ParameterError
 from calfrisk.schema import PROFILE_COLUMNS, TABLES
 
-__all__ = ["REQUIRED_COLUMNS", "load_cohort"]
+__all__ = ["REQUIRED_COLUMNS", "CohortDataset", "load_cohort", "open_cohort"]
 
 #: The columns each table must have; others are carried along.
 REQUIRED_COLUMNS = {
@@ -34,6 +39,113 @@ REQUIRED_COLUMNS = {
 }
 
 
+def _read(path: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    try:
+        table = pd.read_parquet(path, columns=columns)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise InputError(f"{path}: not a readable Parquet table ({type(exc).__name__})") from None
+    missing = [
+        c for c in REQUIRED_COLUMNS[name] if c not in table.columns and (columns is None or c in columns)
+    ]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    return table
+
+
+def _check_schema(path: Path, name: str) -> None:
+    """A table file's columns, from its footer alone: a bad part is named before any work."""
+    import pyarrow.parquet as pq
+
+    try:
+        columns = pq.read_schema(path).names
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise InputError(f"{path}: not a readable Parquet table ({type(exc).__name__})") from None
+    missing = [c for c in REQUIRED_COLUMNS[name] if c not in columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class CohortDataset:
+    """A cohort folder whose layout has been checked: its tables' parts, and its config.
+
+    Attributes
+    ----------
+    root : Path
+        The folder.
+    parts : list of dict
+        Per part (chunk of athletes), each table's file.
+    config : CohortConfig or None
+        The config it was simulated from, when the folder has one.
+    """
+
+    root: Path
+    parts: list[dict[str, Path]]
+    config: CohortConfig | None
+
+    def part(self, index: int, columns: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
+        """The tables of one part (its athletes only), each checked for its required columns.
+
+        ``columns`` reads only those columns of the tables it names.
+
+        Raises
+        ------
+        InputError
+            Naming the file that cannot be read or lacks a column.
+        """
+        columns = columns or {}
+        return {name: _read(path, name, columns.get(name)) for name, path in self.parts[index].items()}
+
+
+def open_cohort(data_dir: str | Path) -> CohortDataset:
+    """Check a cohort folder's layout (tables present, the same parts in each) and its config.
+
+    Nothing is read but the file names, each file's footer (its columns) and the config: a missing
+    table, part or column is named before the long work starts.
+
+    Raises
+    ------
+    ParameterError
+        If the folder or a table is missing (``data_dir``).
+    InputError
+        If the tables do not have the same parts, a file is unreadable or lacks a column, or the
+        config is invalid.
+    """
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise ParameterError("data_dir", root, "no such folder")
+    files: dict[str, list[Path]] = {}
+    for name in TABLES:
+        path = root / f"{name}.parquet"
+        if not path.exists():
+            raise ParameterError(
+                "data_dir", root, f"no {name}.parquet (a cohort folder holds {', '.join(TABLES)})"
+            )
+        files[name] = sorted(path.glob("part-*.parquet")) if path.is_dir() else [path]
+        if not files[name]:
+            raise InputError(f"{path}: a folder without part-NNNNN.parquet files")
+    # A part's key: its file name in a folder of parts; a table in one file is the one part "".
+    names = {
+        name: [f.name if f.parent.name.endswith(".parquet") else "" for f in found]
+        for name, found in files.items()
+    }
+    reference = max(names.values(), key=len)
+    for name, found in names.items():
+        missing = sorted(set(reference) - set(found))
+        if missing and found == [""]:
+            raise InputError(f"{root / f'{name}.parquet'}: one file where the other tables have parts")
+        if missing:
+            raise InputError(
+                f"{root / f'{name}.parquet' / missing[0]}: missing (the other tables have this part)"
+            )
+    for name, found in files.items():
+        for path in found:
+            _check_schema(path, name)
+    config = root / "config.yaml"
+    parts = [{name: files[name][k] for name in TABLES} for k in range(len(reference))]
+    return CohortDataset(root, parts, load_cohort_config(config) if config.exists() else None)
+
+
 def load_cohort(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], CohortConfig | None]:
     """Read a simulated cohort's tables (and its config, when present), checking what training needs.
 
@@ -42,24 +154,11 @@ def load_cohort(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], CohortCo
     InputError
         If the folder, a table, a column or any rows are missing.
     """
-    root = Path(data_dir)
-    if not root.is_dir():
-        raise ParameterError("data_dir", root, "no such folder")
+    dataset = open_cohort(data_dir)
     tables = {}
     for name in TABLES:
-        path = root / f"{name}.parquet"
-        if not path.exists():
-            raise ParameterError(
-                "data_dir", root, f"no {name}.parquet (a cohort folder holds {', '.join(TABLES)})"
-            )
-        try:
-            tables[name] = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several types for unreadable files
-            raise InputError(f"{path}: not a readable Parquet table ({type(exc).__name__})") from None
-        missing = [c for c in REQUIRED_COLUMNS[name] if c not in tables[name].columns]
-        if missing:
-            raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+        path = dataset.root / f"{name}.parquet"
+        tables[name] = _read(path, name)
         if name not in ("injuries", "shoes") and tables[name].empty:
             raise InputError(f"{path}: no rows")
-    config = root / "config.yaml"
-    return tables, (load_cohort_config(config) if config.exists() else None)
+    return tables, dataset.config

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from calfrisk.learn.sampling import athlete_side
 from calfrisk.predict.persist import load_model
 from tests.conftest import TINY, run_cli
 
@@ -40,7 +41,9 @@ def test_metrics_json_has_the_promised_shape(trained) -> None:
         low, high = entry["ci"]["roc_auc"]
         assert low <= entry["roc_auc"] <= high
     assert {"roc_auc", "average_precision"} <= set(metrics["oracle"])
-    assert metrics["n_test_athletes"] == 30 and 0 < metrics["positive_rate"] < 0.1
+    # The held-out athletes are those the stable hash sends to the test side (33 of 150 here).
+    held_out = int(athlete_side(np.arange(150), 0.2, seed=0).sum())
+    assert metrics["n_test_athletes"] == held_out and 0 < metrics["positive_rate"] < 0.1
     bands = metrics["bands"]["gbm"]  # predict's bands against what followed on the test days
     assert [b["band"] for b in bands] == ["low", "elevated", "high"]
     assert sum(b["days"] for b in bands) == metrics["n_test_rows"]
@@ -76,6 +79,8 @@ def test_model_directory_loads_without_mlflow_and_predicts(trained, small_tables
         ("unknown_model", "unknown model"),
         ("models_flag", "--models"),
         ("horizon_too_long", "no eligible day: a day needs"),
+        ("drop_part", "truth.parquet/part-00001.parquet: missing (the other tables have this part)"),
+        ("one_file", "shoes.parquet: one file where the other tables have parts"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_logged(
@@ -89,9 +94,14 @@ def test_bad_input_is_one_line_exit_2_nothing_logged(
     if setup == "drop_truth":
         shutil.rmtree(data / "truth.parquet")
     elif setup == "drop_column":
-        log = pd.read_parquet(data / "training_log.parquet").drop(columns="distance_km")
-        shutil.rmtree(data / "training_log.parquet")
-        log.to_parquet(data / "training_log.parquet")
+        for part in sorted((data / "training_log.parquet").glob("part-*.parquet")):
+            pd.read_parquet(part).drop(columns="distance_km").to_parquet(part)
+    elif setup == "drop_part":
+        (data / "truth.parquet" / "part-00001.parquet").unlink()
+    elif setup == "one_file":
+        shoes = pd.read_parquet(data / "shoes.parquet")
+        shutil.rmtree(data / "shoes.parquet")
+        shoes.to_parquet(data / "shoes.parquet")
     elif setup == "horizon_zero":
         config.write_text(TINY + "data: {horizon_days: 0}\n")
     elif setup == "horizon_too_long":

@@ -28,3 +28,20 @@ def test_zone_rule_follows_the_estimator_contract() -> None:
     # Rates shrunk toward the overall 25 %: the flagged zone is riskier than the other.
     assert p[2] > 0.25 > p[0]
     assert rule.predict(X).tolist()[:4] == [0, 0, 1, 1]
+
+
+def test_balanced_bags_draw_non_events_by_their_weights() -> None:
+    # Half the non-events weigh 0 and the rest 1: the bags are those of the rows without them.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = (rng.random(400) < 0.1).astype(int)
+    weight = np.where((y == 0) & (np.arange(400) % 2 == 0), 0.0, 1.0)
+    weighted = BalancedBaggingClassifier(n_bags=3, max_iter=5).fit(X, y, sample_weight=weight)
+    kept = weight > 0
+    subset = BalancedBaggingClassifier(n_bags=3, max_iter=5).fit(X[kept], y[kept])
+    np.testing.assert_array_equal(weighted.predict_proba(X), subset.predict_proba(X))
+    # Unequal weights change the draws.
+    uneven = BalancedBaggingClassifier(n_bags=3, max_iter=5).fit(X, y, sample_weight=1.0 + np.arange(400) % 3)
+    assert not np.array_equal(uneven.predict_proba(X), subset.predict_proba(X))
+    with pytest.raises(ValueError, match="a class has zero total weight"):
+        BalancedBaggingClassifier(n_bags=1, max_iter=5).fit(X, y, sample_weight=np.where(y == 1, 1.0, 0.0))

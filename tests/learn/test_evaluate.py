@@ -7,18 +7,50 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calfrisk.learn.evaluate import athlete_bootstrap, expected_calibration_error, held_out_athletes
+from calfrisk.learn.evaluate import (
+    athlete_bootstrap,
+    expected_calibration_error,
+    reliability_table,
+    score,
+)
 
 
 @settings(max_examples=30, deadline=None)
-@given(ids=st.lists(st.integers(0, 30), min_size=4, max_size=200), seed=st.integers(0, 1000))
-def test_no_athlete_is_in_both_train_and_test(ids: list[int], seed: int) -> None:
-    athletes = np.array(ids)
-    if len(np.unique(athletes)) < 2:
-        return
-    train, test = held_out_athletes(athletes, 0.3, seed)
-    assert not set(athletes[train]) & set(athletes[test])
-    assert len(train) + len(test) == len(athletes)
+@given(
+    weights=st.lists(st.integers(1, 4), min_size=20, max_size=120),
+    seed=st.integers(0, 1000),
+)
+def test_integer_weights_score_as_repeated_rows(weights: list[int], seed: int) -> None:
+    # A weight of k counts a row k times: the metrics of the weighted rows are those of the rows
+    # repeated (ECE too: its bins hold equal weight, as equal-count bins of the repeated rows).
+    rng = np.random.default_rng(seed)
+    w = np.array(weights, dtype=float)
+    p = rng.uniform(0.01, 0.5, len(w))
+    y = (rng.random(len(w)) < p).astype(int)
+    y[:2] = [0, 1]
+    repeated = np.repeat(np.arange(len(w)), w.astype(int))
+    weighted, plain = score(y, p, sample_weight=w), score(y[repeated], p[repeated])
+    for name in ("roc_auc", "average_precision", "brier", "log_loss"):
+        assert weighted[name] == pytest.approx(plain[name], rel=1e-9), name
+    table = reliability_table(y, p, 4, sample_weight=w)
+    assert table["rows"].sum() == pytest.approx(w.sum())
+    assert np.average(table["observed"], weights=table["rows"]) == pytest.approx(np.average(y, weights=w))
+
+
+def test_weighted_metrics_of_a_sample_estimate_those_of_every_row() -> None:
+    # 400,000 rows at a 2 % event rate; every event and 5 % of the others, weighted 1 and 20.
+    rng = np.random.default_rng(3)
+    p = rng.beta(1, 49, 400_000)
+    y = (rng.random(p.size) < p).astype(int)
+    kept = (y == 1) | (rng.random(p.size) < 0.05)
+    w = np.where(y[kept] == 1, 1.0, 20.0)
+    full, sample = score(y, p), score(y[kept], p[kept], sample_weight=w)
+    unweighted = score(y[kept], p[kept])
+    # ~8,000 events and ~20,000 sampled non-events: AUC and Brier within their sampling error.
+    assert sample["roc_auc"] == pytest.approx(full["roc_auc"], abs=0.01)
+    assert sample["brier"] == pytest.approx(full["brier"], rel=0.03)
+    assert abs(unweighted["brier"] - full["brier"]) > 0.1  # the weights are what makes it work
+    assert expected_calibration_error(y[kept], p[kept], sample_weight=w) < 0.004
 
 
 def test_ece_is_small_for_calibrated_and_large_for_miscalibrated_predictions() -> None:

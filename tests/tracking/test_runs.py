@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+from calfrisk.learn.sampling import athlete_side
 from tests.conftest import ROOT, run_cli
 
 
@@ -34,7 +36,7 @@ def test_run_is_tracked_with_params_metrics_plots_and_champion(trained, monkeypa
 
     predictions = run_predictions(run["run_id"])
     assert {"athlete_id", "date", "label", "gbm", "oracle"} <= set(predictions.columns)
-    assert predictions["athlete_id"].nunique() == 30
+    assert predictions["athlete_id"].nunique() == int(athlete_side(np.arange(150), 0.2, seed=0).sum())
     version = mlflow.MlflowClient().get_model_version_by_alias("calfrisk", "champion")
     model = mlflow.pyfunc.load_model("models:/calfrisk@champion")
     assert int(version.version) == 1 and model is not None

@@ -33,6 +33,20 @@ class TrainData(_Frozen):
     seed: NonNegativeInt
 
 
+class SideSampling(_Frozen):
+    """The case-control sample of one side (training or test athletes)."""
+
+    negative_rate: Annotated[float, Field(gt=0, le=1)]
+    max_rows: PositiveInt
+
+
+class Sampling(_Frozen):
+    """Which eligible days are rows: every positive, a share of the negatives, at most so many."""
+
+    train: SideSampling
+    test: SideSampling
+
+
 class OracleSettings(_Frozen):
     """The Monte Carlo oracle."""
 
@@ -59,6 +73,7 @@ class TrainConfig(_Frozen):
     """Everything ``calfrisk train`` needs."""
 
     data: TrainData
+    sampling: Sampling
     oracle: OracleSettings
     evaluation: EvaluationSettings
     models: dict[str, ModelSpec]

@@ -1,7 +1,8 @@
 """Learning: from a cohort's tables to calibrated, evaluated models.
 
-The flow: tables -> daily panel (:mod:`~calfrisk.learn.panel`) -> past-only features
-(:mod:`~calfrisk.learn.features`) and labels (:mod:`~calfrisk.learn.labels`) -> estimators
+The flow, one part of a cohort at a time (:mod:`~calfrisk.learn.stream`): tables -> daily panel
+(:mod:`~calfrisk.learn.panel`) -> past-only features (:mod:`~calfrisk.learn.features`) and labels
+(:mod:`~calfrisk.learn.labels`) -> case-control samples (:mod:`~calfrisk.learn.sampling`) -> estimators
 (:mod:`~calfrisk.learn.estimators`) fitted on training athletes (:mod:`~calfrisk.learn.train`) ->
 scored on held-out athletes (:mod:`~calfrisk.learn.evaluate`) and explained exactly
 (:mod:`~calfrisk.learn.explain`; the default classifier's stored form is
@@ -25,7 +26,6 @@ _EXPORTS = {
     "athlete_bootstrap": "evaluate",
     "athlete_folds": "evaluate",
     "expected_calibration_error": "evaluate",
-    "held_out_athletes": "evaluate",
     "reliability_table": "evaluate",
     "score": "evaluate",
     "Attribution": "explain",
@@ -53,7 +53,13 @@ _EXPORTS = {
     "ModelRun": "train",
     "TrainResult": "train",
     "TrainingData": "train",
-    "cohort_features": "train",
+    "cohort_features": "stream",
+    "SampledDays": "stream",
+    "sample_days": "stream",
+    "BoundedSample": "sampling",
+    "SamplingRates": "sampling",
+    "athlete_side": "sampling",
+    "stable_uniform": "sampling",
     "evaluate_predictions": "train",
     "fit_models": "train",
     "learning_curve": "train",

@@ -31,7 +31,11 @@ def real_world_risk(p: np.ndarray | float, enrichment: float) -> np.ndarray | fl
 
 
 def band_outcomes(
-    labels: np.ndarray, probabilities: np.ndarray, positive_rate: float, enrichment: float = 1.0
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    positive_rate: float,
+    enrichment: float = 1.0,
+    sample_weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """How often each risk band was followed by a strain: the bands checked against outcomes.
 
@@ -45,6 +49,8 @@ def band_outcomes(
         The training days' event rate (the model directory's ``positive_rate``): the average day.
     enrichment : float, default=1.0
         The cohort's enrichment factor; bands are drawn on the real-world scale, as ``predict`` does.
+    sample_weight : ndarray, optional
+        A case-control sample's weights: days, shares and rates are those of the days it stands for.
 
     Returns
     -------
@@ -57,12 +63,20 @@ def band_outcomes(
     ratio = real_world_risk(np.asarray(probabilities, dtype=float), enrichment) / real_world_risk(
         positive_rate, enrichment
     )
-    frame = pd.DataFrame({"band": band_of(ratio), "y": labels, "p": probabilities})
-    table = frame.groupby("band").agg(days=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"))
-    table = table.reindex([label for _, label in BANDS]).fillna({"days": 0}).reset_index()
-    table["days"] = table["days"].astype(int)
-    table["share"] = table["days"] / max(len(frame), 1)
-    table["lift"] = table["observed"] / labels.mean() if labels.mean() > 0 else np.nan
+    w = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    frame = pd.DataFrame(
+        {"band": band_of(ratio), "w": w, "wy": w * labels, "wp": w * np.asarray(probabilities)}
+    )
+    sums = frame.groupby("band")[["w", "wy", "wp"]].sum()
+    table = pd.DataFrame(
+        {"days": sums["w"], "predicted": sums["wp"] / sums["w"], "observed": sums["wy"] / sums["w"]}
+    )
+    table = table.reindex([label for _, label in BANDS]).fillna({"days": 0}).reset_index(names="band")
+    if sample_weight is None:
+        table["days"] = table["days"].astype(int)
+    table["share"] = table["days"] / max(w.sum(), 1)
+    overall = np.sum(w * labels) / w.sum() if len(labels) else 0.0
+    table["lift"] = table["observed"] / overall if overall > 0 else np.nan
     return table[["band", "days", "share", "predicted", "observed", "lift"]]
 
 

@@ -133,8 +133,15 @@ class BalancedBaggingClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame | np.ndarray, y: np.ndarray) -> BalancedBaggingClassifier:
-        """Fit one booster per balanced bag."""
+    def fit(
+        self, X: pd.DataFrame | np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> BalancedBaggingClassifier:
+        """Fit one booster per balanced bag.
+
+        With ``sample_weight`` (a case-control sample's), the non-events of a bag are drawn with
+        probabilities proportional to their weights, so a bag stands for the days the sample does;
+        the balance between the classes is the bag's own either way (calibration restores the scale).
+        """
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
@@ -142,6 +149,14 @@ class BalancedBaggingClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"Only binary classification is supported. Got {len(self.classes_)} classes.")
         rng = np.random.default_rng(self.random_state)
         events, others = np.flatnonzero(encoded == 1), np.flatnonzero(encoded == 0)
+        weight = None
+        if sample_weight is not None:
+            weight = np.asarray(sample_weight, dtype=float).reshape(-1)
+            if weight.shape != (len(y),) or (weight < 0).any() or not np.isfinite(weight).all():
+                raise ValueError(f"sample_weight: {len(y)} finite, non-negative weights expected")
+            events, others = events[weight[events] > 0], others[weight[others] > 0]
+            if len(events) == 0 or len(others) == 0:
+                raise ValueError("sample_weight: a class has zero total weight; a bag needs both classes")
         template = HistGradientBoostingClassifier(
             max_depth=self.max_depth,
             learning_rate=self.learning_rate,
@@ -151,7 +166,13 @@ class BalancedBaggingClassifier(ClassifierMixin, BaseEstimator):
         self.estimators_ = []
         for _ in range(self.n_bags):
             size = min(len(events), len(others))
-            rows = np.concatenate([events, rng.choice(others, size=size, replace=False)])
+            # Equal weights draw as none do (the same bags as the unweighted rows would give).
+            p = (
+                None
+                if weight is None or np.ptp(weight[others]) == 0
+                else weight[others] / weight[others].sum()
+            )
+            rows = np.concatenate([events, rng.choice(others, size=size, replace=False, p=p)])
             booster = clone(template).set_params(random_state=int(rng.integers(2**31)))
             self.estimators_.append(booster.fit(X[rows], encoded[rows]))
         self.n_iter_ = max(e.n_iter_ for e in self.estimators_)

@@ -1,8 +1,10 @@
 """Train and evaluate every configured model on a simulated cohort, against the oracle.
 
-The flow: tables ─► daily panel ─► past-only features (once) ─► labels ─► athlete-disjoint split
-(held-out test athletes; athlete-grouped folds inside training) ─► each model fitted on the training
-athletes ─► scored on the test athletes, beside the Monte Carlo oracle on the same athlete-days.
+The flow, part by part of the cohort (:mod:`calfrisk.learn.stream`): daily panel ─► past-only
+features ─► labels ─► athlete-disjoint split (a hash of the athlete) ─► case-control samples of
+each side, weighted; then each model fitted on the training sample (athlete-grouped folds inside
+it) ─► scored on the test sample with weighted metrics, beside the Monte Carlo oracle on the same
+athlete-days.
 """
 
 from __future__ import annotations
@@ -25,14 +27,21 @@ from calfrisk.learn.evaluate import (
     athlete_bootstrap,
     athlete_folds,
     expected_calibration_error,
-    held_out_athletes,
     reliability_table,
     score,
 )
-from calfrisk.learn.features import DailyWindow, LoadFeatures, athlete_zscores
-from calfrisk.learn.labels import strain_labels
-from calfrisk.learn.panel import daily_panel
+from calfrisk.learn.features import LoadFeatures
+from calfrisk.learn.sampling import SPLIT_STREAM, stable_uniform
 from calfrisk.learn.sklearn_compat import InvalidParameterError
+from calfrisk.learn.stream import (
+    LATENT_PREFIX,
+    LATENT_SWAP,
+    ZSCORE_PREFIX,
+    SampledDays,
+    cohort_features,
+    sample_days,
+)
+from calfrisk.tables import CohortDataset
 
 __all__ = [
     "ModelRun",
@@ -49,8 +58,8 @@ __all__ = [
     "train_models",
 ]
 
-#: Latent columns of the athletes table that replace the test scores in ``<model>_latent``.
-LATENT_SWAP = {"glute_test_score": "latent_glute_strength", "calf_test_score": "latent_calf_strength"}
+#: A cohort to train on: a checked cohort folder, read part by part, or its tables in memory.
+CohortSource = CohortDataset | dict[str, pd.DataFrame]
 
 
 @dataclass
@@ -90,21 +99,25 @@ class TrainResult:
 
 @dataclass
 class TrainingData:
-    """The eligible athlete-days of a cohort, their features and labels, split by athlete.
+    """The sampled eligible athlete-days of a cohort, their features and labels, split by athlete.
 
-    Built by :func:`prepare_training_data`; rows are eligible days only, in panel order.
+    Built by :func:`prepare_training_data`: the training rows first, then the test rows, each
+    sorted by athlete and date; ``weight`` is each row's inverse inclusion probability.
     """
 
-    panel: pd.DataFrame  # the whole daily panel (every day, eligible or not)
-    transformer: LoadFeatures  # fitted on the panel
-    X: pd.DataFrame  # features of the eligible days
+    sample: SampledDays
+    transformer: LoadFeatures  # fitted
+    example: pd.DataFrame  # a few daily-panel rows, to fit a pipeline's feature step on
+    X: pd.DataFrame  # features
     y: np.ndarray  # 1 when a strain begins within the horizon
+    weight: np.ndarray
     athlete: np.ndarray
     dates: np.ndarray
     train: np.ndarray  # row positions of the training athletes' days
     test: np.ndarray  # row positions of the held-out athletes' days
     folds: list  # athlete-grouped (train, calibration) folds within ``train``
     zscored: pd.DataFrame | None = None  # the Lovdal protocol's inputs, when asked for
+    latent: pd.DataFrame | None = None  # the latent values behind the test scores, where known
 
 
 @dataclass(frozen=True)
@@ -117,38 +130,39 @@ class ModelRun:
     reads_features: bool  # the feature table (so it ships as a features -> classifier pipeline)
 
 
-def cohort_features(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, LoadFeatures]:
-    """A cohort's daily panel, its feature table (same rows) and the fitted feature transformer."""
-    panel = daily_panel(
-        tables["training_log"],
-        tables["athletes"],
-        tables["injuries"],
-        days=tables["truth"],
-        shoe_start_km=tables["shoes"],
-    )
-    transformer = LoadFeatures().fit(panel)
-    features = pd.DataFrame(
-        transformer.transform(panel), index=panel.index, columns=transformer.get_feature_names_out()
-    )
-    return panel, features, transformer
+def _nested_athletes(athlete: np.ndarray, fraction: float, seed: int, at_least: int) -> np.ndarray:
+    """Rows of a nested share of the athletes: a smaller share's athletes are among a larger one's."""
+    pool = np.unique(athlete)
+    order = pool[np.argsort(stable_uniform(pool, None, seed, SPLIT_STREAM + 10), kind="stable")]
+    return np.isin(athlete, order[: max(at_least, round(fraction * len(pool)))])
 
 
 def prepare_training_data(
-    tables: dict[str, pd.DataFrame], cfg: TrainConfig, *, lovdal: bool = False, train_fraction: float = 1.0
+    source: CohortSource,
+    cfg: TrainConfig,
+    *,
+    lovdal: bool = False,
+    latent: bool = False,
+    train_fraction: float = 1.0,
+    n_jobs: int | None = None,
 ) -> TrainingData:
-    """Features and labels of the eligible days, held-out athletes apart, folds over the rest.
+    """Features and labels of the sampled eligible days, held-out athletes apart, folds over the rest.
 
     Parameters
     ----------
-    tables : dict of DataFrame
-        The cohort's tables (:func:`calfrisk.tables.load_cohort`).
+    source : CohortDataset or dict of DataFrame
+        A cohort folder (:func:`calfrisk.tables.open_cohort`, read part by part) or its tables.
     cfg : TrainConfig
-        Labels (horizon, history) and splits (test share, folds, seed).
+        Labels (horizon, history), splits (test share, folds, seed) and sampling.
     lovdal : bool, default=False
         Also build the Lovdal protocol's inputs: the raw daily metrics of the last 7 days, each
         standardised per athlete over all of the athlete's days so far (eligible or not), past-only.
+    latent : bool, default=False
+        Also carry the simulator's latent strengths behind the test scores, where known.
     train_fraction : float, default=1.0
         Share of the training athletes to keep (a nested, seeded subset); the test athletes stay.
+    n_jobs : int, optional
+        Parts computed at once, on threads.
 
     Raises
     ------
@@ -157,53 +171,38 @@ def prepare_training_data(
     """
     if not 0.0 < train_fraction <= 1.0:
         raise InputError(f"train_fraction: {train_fraction} is not in (0, 1]")
-    panel, X, transformer = cohort_features(tables)
-    labels = strain_labels(
-        tables["truth"],
-        tables["injuries"],
-        horizon=cfg.data.horizon_days,
-        min_history_days=cfg.data.min_history_days,
-    )
-    keep = labels["eligible"].to_numpy()
-    if not keep.any():
-        span = int(panel.groupby("athlete_id")["date"].nunique().max()) if len(panel) else 0
-        raise InputError(
-            f"training data: no eligible day: a day needs {cfg.data.min_history_days} days before it "
-            f"(data.min_history_days) and {cfg.data.horizon_days} after it (data.horizon_days), and "
-            f"the longest athlete record is {span} days"
-        )
-    zscored = None
-    if lovdal:
-        window = DailyWindow().set_output(transform="pandas").fit_transform(panel)
-        zscored = athlete_zscores(window, panel["athlete_id"].to_numpy(), panel["date"].to_numpy())
-        zscored = zscored[keep].reset_index(drop=True)
-    y = labels["label"].to_numpy()[keep]
-    if y.sum() == 0:
-        raise InputError("training data: no strain onset among the eligible days; nothing to learn")
-    athlete = panel["athlete_id"].to_numpy()[keep]
-    train, test = held_out_athletes(athlete, cfg.data.test_fraction, cfg.data.seed)
+    sample = sample_days(source, cfg, lovdal=lovdal, latent=latent, n_jobs=n_jobs)
+    train_rows = sample.train
     if train_fraction < 1.0:
-        pool = np.unique(athlete[train])
-        order = np.random.default_rng(cfg.data.seed).permutation(pool)
-        kept = order[: max(cfg.data.n_folds, round(train_fraction * len(pool)))]
-        train = train[np.isin(athlete[train], kept)]
+        athletes = train_rows["athlete_id"].to_numpy()
+        train_rows = train_rows[_nested_athletes(athletes, train_fraction, cfg.data.seed, cfg.data.n_folds)]
+    rows = pd.concat([train_rows, sample.test], ignore_index=True)
+    n_train = len(train_rows)
+    athlete = rows["athlete_id"].to_numpy()
+    zscored = rows[sample.columns(ZSCORE_PREFIX)] if lovdal else None
+    hidden = sample.columns(LATENT_PREFIX)
     return TrainingData(
-        panel=panel,
-        transformer=transformer,
-        X=X[keep].reset_index(drop=True),
-        y=y,
+        sample=sample,
+        transformer=sample.transformer,
+        example=sample.example,
+        X=rows[sample.features],
+        y=rows["label"].to_numpy(),
+        weight=rows["weight"].to_numpy(),
         athlete=athlete,
-        dates=panel["date"].to_numpy()[keep],
-        train=train,
-        test=test,
-        folds=athlete_folds(athlete[train], cfg.data.n_folds),
-        zscored=zscored,
+        dates=rows["date"].to_numpy(),
+        train=np.arange(n_train),
+        test=np.arange(n_train, len(rows)),
+        folds=athlete_folds(athlete[:n_train], cfg.data.n_folds),
+        zscored=zscored.set_axis([c.removeprefix(ZSCORE_PREFIX) for c in zscored.columns], axis=1)
+        if zscored is not None
+        else None,
+        latent=rows[hidden].set_axis([c.removeprefix(LATENT_PREFIX) for c in hidden], axis=1)
+        if hidden
+        else None,
     )
 
 
-def model_runs(
-    data: TrainingData, cfg: TrainConfig, names: list[str], athletes: pd.DataFrame
-) -> list[ModelRun]:
+def model_runs(data: TrainingData, cfg: TrainConfig, names: list[str]) -> list[ModelRun]:
     """The fits of a run: each named model on its table, then the latent variants.
 
     A latent variant (``<model>_latent``, for the models in ``cfg.latent``) reads the athletes'
@@ -214,13 +213,21 @@ def model_runs(
         ModelRun(name, name, data.zscored, False) if name == "lovdal" else ModelRun(name, name, data.X, True)
         for name in names
     ]
-    profile = athletes.set_index("athlete_id")
-    if all(hidden in profile.columns for hidden in LATENT_SWAP.values()):
+    if data.latent is not None and set(LATENT_SWAP) <= set(data.latent.columns):
         latent = data.X.copy()
-        for observed, hidden in LATENT_SWAP.items():
-            latent[observed] = profile.loc[data.athlete, hidden].to_numpy()
+        for observed in LATENT_SWAP:
+            latent[observed] = data.latent[observed].to_numpy()
         runs += [ModelRun(f"{name}_latent", name, latent, False) for name in cfg.latent if name in names]
     return runs
+
+
+def _fit(estimator: object, X: pd.DataFrame, y: np.ndarray, weight: np.ndarray | None) -> object:
+    """Fit with sample weights (routed to a pipeline's last step), or none when all are 1."""
+    if weight is None or np.all(weight == 1.0):
+        return estimator.fit(X, y)
+    if isinstance(estimator, Pipeline):
+        return estimator.fit(X, y, **{f"{estimator.steps[-1][0]}__sample_weight": weight})
+    return estimator.fit(X, y, sample_weight=weight)
 
 
 def fit_models(
@@ -244,7 +251,12 @@ def fit_models(
     """
     test = data.test
     predictions = pd.DataFrame(
-        {"athlete_id": data.athlete[test], "date": data.dates[test], "label": data.y[test]}
+        {
+            "athlete_id": data.athlete[test],
+            "date": data.dates[test],
+            "label": data.y[test],
+            "weight": data.weight[test],
+        }
     )
     pipelines: dict[str, Pipeline] = {}
     timings: dict[str, float] = {}
@@ -254,13 +266,13 @@ def fit_models(
         start = time.perf_counter()
         estimator = build_model(run.name, spec.calibration, dict(spec.params), data.folds)
         try:
-            estimator.fit(run.data.iloc[data.train], data.y[data.train])
+            _fit(estimator, run.data.iloc[data.train], data.y[data.train], data.weight[data.train])
         except (InvalidParameterError, ValueError) as exc:
             raise InputError(f"models.{run.name}.params: {exc}") from None
         predictions[run.label] = estimator.predict_proba(run.data.iloc[test])[:, 1]
         timings[f"fit_{run.label}_s"] = time.perf_counter() - start
         if run.reads_features:
-            features = clone(data.transformer).fit(data.panel.head(1)).set_output(transform="pandas")
+            features = clone(data.transformer).fit(data.example.head(1)).set_output(transform="pandas")
             pipelines[run.label] = Pipeline([("features", features), ("classifier", estimator)])
     return predictions, pipelines, timings
 
@@ -275,6 +287,7 @@ def oracle_column(predictions: pd.DataFrame, cohort: CohortConfig, cfg: TrainCon
         horizon=cfg.data.horizon_days,
         n_rollouts=cfg.oracle.n_rollouts,
         random_state=cfg.data.seed,
+        days=predictions[["athlete_id", "date"]],
     )
     oracle = oracle.set_index(["athlete_id", "date"])["risk"]
     keys = pd.MultiIndex.from_arrays([predictions["athlete_id"], pd.to_datetime(predictions["date"])])
@@ -316,6 +329,8 @@ def evaluate_predictions(
     """
     scored = {c: predictions[c].to_numpy() for c in [*columns, "oracle"] if c in predictions}
     yt = predictions["label"].to_numpy()
+    w = predictions["weight"].to_numpy() if "weight" in predictions else None
+    w = None if w is not None and np.all(w == 1.0) else w
     boot = athlete_bootstrap(
         yt,
         scored,
@@ -324,11 +339,12 @@ def evaluate_predictions(
         random_state=cfg.data.seed,
         relative_to="oracle" if "oracle" in scored else None,
         n_bins=cfg.evaluation.ece_bins,
+        sample_weight=w,
     )
     metrics: dict[str, object] = {"models": {}}
     for column, p in scored.items():
-        entry = score(yt, p)
-        entry["ece"] = expected_calibration_error(yt, p, cfg.evaluation.ece_bins)
+        entry = score(yt, p, sample_weight=w)
+        entry["ece"] = expected_calibration_error(yt, p, cfg.evaluation.ece_bins, sample_weight=w)
         ci = boot[boot["model"] == column].set_index("metric")
         entry["ci"] = {m: [float(ci.loc[m, "low"]), float(ci.loc[m, "high"])] for m in ci.index}
         if "oracle" in scored and column != "oracle":
@@ -339,21 +355,24 @@ def evaluate_predictions(
             metrics["models"][column] = entry
     if "gbm" in scored:
         # predict's bands (low, elevated, high against the average day) checked against outcomes.
-        bands = band_outcomes(yt, scored["gbm"], train_rate, enrichment)
+        bands = band_outcomes(yt, scored["gbm"], train_rate, enrichment, sample_weight=w)
         records = bands.astype(object).where(bands.notna(), None).to_dict(orient="records")  # JSON: null
         metrics["bands"] = {"gbm": records}
-    reliability = {c: reliability_table(yt, p, cfg.evaluation.ece_bins) for c, p in scored.items()}
+    reliability = {
+        c: reliability_table(yt, p, cfg.evaluation.ece_bins, sample_weight=w) for c, p in scored.items()
+    }
     return metrics, boot, reliability
 
 
 def train_models(
-    tables: dict[str, pd.DataFrame],
+    source: CohortSource,
     cfg: TrainConfig,
     *,
     cohort: CohortConfig | None = None,
     models: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     train_fraction: float = 1.0,
+    n_jobs: int | None = -1,
 ) -> TrainResult:
     """Fit every configured model on the training athletes and score it on the held-out ones.
 
@@ -363,10 +382,11 @@ def train_models(
 
     Parameters
     ----------
-    tables : dict of DataFrame
-        The cohort's tables (:func:`calfrisk.tables.load_cohort`).
+    source : CohortDataset or dict of DataFrame
+        A cohort folder (:func:`calfrisk.tables.open_cohort`), read part by part, or the cohort's
+        tables in memory (:func:`calfrisk.tables.load_cohort`).
     cfg : TrainConfig
-        Models, splits, oracle and evaluation settings.
+        Models, splits, sampling, oracle and evaluation settings.
     cohort : CohortConfig, optional
         The cohort's simulator config; without it the oracle is skipped.
     models : list of str, optional
@@ -377,6 +397,8 @@ def train_models(
         Share of the training athletes to fit on (a nested, seeded subset: a smaller fraction's
         athletes are among a larger one's). The test athletes stay the same, which makes a
         learning curve (:func:`learning_curve`).
+    n_jobs : int, optional
+        Cohort parts computed at once, on threads (default: one per core).
 
     Returns
     -------
@@ -394,9 +416,16 @@ def train_models(
     if unknown:
         raise InputError(f"models: unknown model {unknown[0]!r} (configured: {', '.join(cfg.models)})")
     say("features")
-    data = prepare_training_data(tables, cfg, lovdal="lovdal" in names, train_fraction=train_fraction)
+    data = prepare_training_data(
+        source,
+        cfg,
+        lovdal="lovdal" in names,
+        latent=bool(cfg.latent),
+        train_fraction=train_fraction,
+        n_jobs=n_jobs,
+    )
     timings = {"features_s": time.perf_counter() - clock}
-    runs = model_runs(data, cfg, names, tables["athletes"])
+    runs = model_runs(data, cfg, names)
     predictions, pipelines, fit_timings = fit_models(data, runs, cfg, say)
     timings.update(fit_timings)
     if cohort is not None:
@@ -405,7 +434,8 @@ def train_models(
         predictions["oracle"] = oracle_column(predictions, cohort, cfg)
         timings["oracle_s"] = time.perf_counter() - start
     say("evaluate")
-    train_rate = float(data.y[data.train].mean())
+    train_w = data.weight[data.train]
+    train_rate = float(np.average(data.y[data.train], weights=train_w))
     metrics, boot, reliability = evaluate_predictions(
         predictions,
         [run.label for run in runs],
@@ -418,12 +448,13 @@ def train_models(
         n_train_athletes=len(np.unique(data.athlete[data.train])),
         n_train_rows=len(data.train),
         n_test_rows=len(data.test),
-        positive_rate=float(data.y.mean()),
+        sampling=data.sample.counts,
+        positive_rate=float(np.average(data.y, weights=data.weight)),
         horizon_days=cfg.data.horizon_days,
     )
     reference = {
         # What predict substitutes for a value a runner did not give, and its yardstick of risk.
-        "feature_medians": {c: float(v) for c, v in data.X.iloc[data.train].median().items()},
+        "feature_medians": _weighted_medians(data.X.iloc[data.train], train_w),
         "positive_rate": train_rate,
         "min_history_days": cfg.data.min_history_days,
         "horizon_days": cfg.data.horizon_days,
@@ -439,6 +470,20 @@ def train_models(
         reference=reference,
         test_features=data.X.iloc[data.test].reset_index(drop=True),
     )
+
+
+def _weighted_medians(X: pd.DataFrame, weight: np.ndarray) -> dict[str, float]:
+    """Each column's median over the days the weighted rows stand for (missing values left out)."""
+    medians = {}
+    for column in X.columns:
+        values = X[column].to_numpy(dtype=float)
+        known = ~np.isnan(values)
+        medians[column] = (
+            float(np.quantile(values[known], 0.5, weights=weight[known], method="inverted_cdf"))
+            if known.any()
+            else float("nan")
+        )
+    return medians
 
 
 def model_metadata(
@@ -459,7 +504,7 @@ def model_metadata(
 
 
 def learning_curve(
-    tables: dict[str, pd.DataFrame],
+    source: CohortSource,
     cfg: TrainConfig,
     *,
     fractions: tuple[float, ...] = (0.25, 0.5, 1.0),
@@ -471,8 +516,8 @@ def learning_curve(
 
     Parameters
     ----------
-    tables : dict of DataFrame
-        The cohort's tables.
+    source : CohortDataset or dict of DataFrame
+        The cohort, as for :func:`train_models`.
     cfg : TrainConfig
         As for :func:`train_models`; the test athletes are the same at every size.
     fractions : tuple of float
@@ -494,7 +539,7 @@ def learning_curve(
     cfg = cfg.model_copy(update={"latent": []})
     rows = []
     for fraction in fractions:
-        result = train_models(tables, cfg, models=models, train_fraction=fraction)
+        result = train_models(source, cfg, models=models, train_fraction=fraction)
         if on_result is not None:
             on_result(fraction, result)
         for model, entry in result.metrics["models"].items():

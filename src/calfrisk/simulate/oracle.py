@@ -35,36 +35,44 @@ def _chunk_oracle(
     horizon: int,
     n_rollouts: int,
     rollout_seed: int,
+    scored: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """The oracle for the wanted athletes of one chunk (replays the whole chunk)."""
+    """The oracle for the wanted athletes of one chunk (replays the whole chunk).
+
+    ``scored``, when given, is a ``(len(wanted), n_days)`` mask of the days to roll out; the other
+    days of the wanted athletes are replayed, not scored."""
     p = compile_params(cfg)
     state, rng = start_chunk(cfg, chunk, seed, p)
     ids = state.athlete_id.copy()
     width = cfg.cohort.chunk_size
     rows = np.flatnonzero(np.isin(ids, wanted))
     days = cfg.cohort.n_days
-    risk = np.empty((len(rows), days))
+    if scored is None:
+        scored = np.ones((len(rows), days), dtype=bool)
+    risk = np.full((len(rows), days), np.nan)
     hazard = np.empty((len(rows), days))
     today = Trajectory.empty(len(ids), 1, len(p.factors))
-    repeat = np.repeat(rows, n_rollouts)
     for t in range(days):
         advance_days(state, p, rng, 1, width=width, out=today)
         hazard[:, t] = today.hazard[rows, 0]
-        futures = state.take(repeat)
-        # Each athlete's futures have their own seed: an estimate does not depend on which other
-        # athletes are scored alongside it.
+        now = np.flatnonzero(scored[:, t])
+        if len(now) == 0:
+            continue
+        futures = state.take(np.repeat(rows[now], n_rollouts))
+        # Each athlete-day's futures have their own seed: an estimate does not depend on which
+        # other athletes or days are scored alongside it.
         uniforms = np.concatenate(
             [
                 np.random.default_rng([rollout_seed, int(ids[r]), t]).random((horizon, N_UNIFORM, n_rollouts))
-                for r in rows
+                for r in rows[now]
             ],
             axis=2,
         )
         ahead = advance_with(futures, p, uniforms, strains=False)
         survival = np.prod(1.0 - ahead.hazard, axis=1)
-        risk[:, t] = 1.0 - survival.reshape(len(rows), n_rollouts).mean(axis=1)
+        risk[now, t] = 1.0 - survival.reshape(len(now), n_rollouts).mean(axis=1)
     start = np.datetime64(cfg.cohort.start_date, "D")
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "athlete_id": np.repeat(ids[rows], days),
             "date": pd.to_datetime(np.tile(start + np.arange(days), len(rows))).astype("datetime64[ms]"),
@@ -72,6 +80,25 @@ def _chunk_oracle(
             "hazard": hazard.ravel(),
         }
     )
+    return out[scored.ravel()].reset_index(drop=True)
+
+
+def _day_masks(
+    cfg: CohortConfig, wanted: np.ndarray, days: pd.DataFrame, chunks: list[int]
+) -> dict[int, np.ndarray]:
+    """Per chunk, the mask of its wanted athletes (in id order) by cohort day that ``days`` names."""
+    start = np.datetime64(cfg.cohort.start_date, "D")
+    offset = (pd.to_datetime(days["date"]).to_numpy("datetime64[D]") - start).astype(np.int64)
+    athlete = np.asarray(days["athlete_id"])
+    inside = (offset >= 0) & (offset < cfg.cohort.n_days) & np.isin(athlete, wanted)
+    masks = {}
+    for c in chunks:
+        mine = wanted[wanted // cfg.cohort.chunk_size == c]
+        mask = np.zeros((len(mine), cfg.cohort.n_days), dtype=bool)
+        here = inside & np.isin(athlete, mine)
+        mask[np.searchsorted(mine, athlete[here]), offset[here]] = True
+        masks[c] = mask
+    return masks
 
 
 def oracle_risk(
@@ -83,6 +110,7 @@ def oracle_risk(
     random_state: int = 0,
     n_jobs: int | None = -1,
     progress: Callable[[int, int], None] | None = None,
+    days: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The oracle's probability of a strain onset within ``horizon`` days, for every day of some athletes.
 
@@ -104,6 +132,10 @@ def oracle_risk(
         Worker threads over chunks (-1: one per core).
     progress : callable, optional
         Called as ``progress(done_chunks, n_chunks)``.
+    days : DataFrame, optional
+        Only these athlete-days (``athlete_id``, ``date``), e.g. a case-control sample's: the
+        futures are rolled out for them alone (each day's estimate is the one it gets among all
+        days; days outside the cohort are left out).
 
     Returns
     -------
@@ -117,8 +149,10 @@ def oracle_risk(
     size = cfg.cohort.chunk_size
     chunks = sorted({int(a) // size for a in wanted})
     seeds = chunk_seeds(cfg)
+    masks = {c: None for c in chunks} if days is None else _day_masks(cfg, wanted, days, chunks)
     jobs = (
-        delayed(_chunk_oracle)(cfg, c, seeds[c], wanted, horizon, n_rollouts, random_state) for c in chunks
+        delayed(_chunk_oracle)(cfg, c, seeds[c], wanted, horizon, n_rollouts, random_state, masks[c])
+        for c in chunks
     )
     parts = []
     for part in Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(jobs):

@@ -220,13 +220,15 @@ def _log_curves(mlflow, result: TrainResult) -> None:
 
     preds = result.predictions
     y = preds["label"].to_numpy()
-    curves = {c: preds[c].to_numpy() for c in preds.columns if c not in ("athlete_id", "date", "label")}
+    weight = preds["weight"].to_numpy() if "weight" in preds else None
+    keys = ("athlete_id", "date", "label", "weight")
+    curves = {c: preds[c].to_numpy() for c in preds.columns if c not in keys}
     for name, draw in (
         ("roc.png", roc_figure),
         ("precision_recall.png", pr_figure),
         ("calibration.png", calibration_figure),
     ):
-        mlflow.log_figure(draw(y, curves), name)
+        mlflow.log_figure(draw(y, curves, sample_weight=weight), name)
 
 
 def _log_sklearn(mlflow, fitted: object, input_example: pd.DataFrame, register_as: str | None):

@@ -22,7 +22,7 @@ from calfrisk.config import TrainConfig
 from calfrisk.exceptions import InputError, ParameterError
 from calfrisk.io import atomic_write_text, check_output_dir, check_output_file
 from calfrisk.learn.train import TrainResult, model_metadata, train_models
-from calfrisk.tables import load_cohort
+from calfrisk.tables import open_cohort
 
 __all__ = ["TrainingRun", "run_training"]
 
@@ -113,7 +113,7 @@ def run_training(
     Parameters
     ----------
     data_dir : str or Path
-        A cohort folder (:func:`calfrisk.tables.load_cohort`).
+        A cohort folder (:func:`calfrisk.tables.open_cohort`), read one part at a time.
     cfg : TrainConfig
         The train config (:func:`calfrisk.config.load_train_config`).
     models : sequence of str, optional
@@ -157,15 +157,18 @@ def run_training(
         register_as=register_as,
         tracking=tracking,
     )
-    tables, cohort = load_cohort(data_dir)
+    dataset = open_cohort(data_dir)
+    cohort = dataset.config
     example = None
+    tables = None
     if tracking:
         from calfrisk.tracking.runs import check_tracking
 
         check_tracking(experiment, register_as)
+        tables = dataset.part(0)  # the examples come from the first part's athletes
         if SAVED_MODEL in names:
             example = _served_example(tables, cfg)
-    result = train_models(tables, cfg, cohort=cohort, models=names, progress=say)
+    result = train_models(dataset, cfg, cohort=cohort, models=names, progress=say)
     metadata = model_metadata(result, cohort, data_dir)
     saved = SAVED_MODEL in result.pipelines
     if out_dir is not None and saved:
