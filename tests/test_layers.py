@@ -32,7 +32,7 @@ def _modules(*packages: str) -> list[str]:
     return found
 
 
-SIMULATOR = _modules("config", "simulate", "exceptions", "factors", "schema", "io", "tables")
+SIMULATOR = _modules("config", "simulate", "exceptions", "factors", "schema", "io", "tables", "engine")
 LEARNING = _modules("learn", "predict", "readers", "figures")
 #: What ``calfrisk predict`` with a model directory uses: none of it may pull in the slow imports.
 PREDICT_PATH = [
@@ -56,11 +56,12 @@ ALLOWED = {
     "schema": {"factors"},  # a trait's column
     "_lazy": set(),
     "io": {"exceptions"},
+    "engine": {"exceptions"},
     "config": {"factors", "exceptions", "_lazy"},  # a trait's effect
     "tables": {"config", "exceptions", "schema"},
     "readers": {"exceptions", "schema", "_lazy"},
-    "simulate": {"factors", "config", "exceptions", "schema", "io", "tables", "_lazy"},
-    "learn": {"factors", "config", "exceptions", "schema", "io", "tables", "simulate", "_lazy"},
+    "simulate": {"factors", "config", "exceptions", "schema", "io", "tables", "engine", "_lazy"},
+    "learn": {"factors", "config", "exceptions", "schema", "io", "tables", "engine", "simulate", "_lazy"},
     "figures": {"learn", "exceptions", "schema"},
     "predict": {"factors", "config", "exceptions", "schema", "io", "readers", "learn", "_lazy"},
     "tracking": {
@@ -70,6 +71,7 @@ ALLOWED = {
         "schema",
         "io",
         "tables",
+        "engine",
         "readers",
         "simulate",
         "learn",

@@ -26,6 +26,23 @@ def cli() -> None:
     """Model the risk of calf-muscle strain in runners."""
 
 
+def _engine_options(command):
+    """``--engine`` and ``--scheduler``: where the independent tasks run (:mod:`calfrisk.engine`)."""
+    command = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="A running Dask scheduler (e.g. tcp://10.0.0.5:8786); implies --engine dask.",
+    )(command)
+    return click.option(
+        "--engine",
+        type=click.Choice(["threads", "dask"]),
+        default="threads",
+        show_default=True,
+        help="Threads of this process, or Dask (without --scheduler: a local cluster, a worker per core).",
+    )(command)
+
+
 @cli.command()
 @click.option(
     "--config",
@@ -52,6 +69,7 @@ def cli() -> None:
     show_default=True,
     help="Worker threads (-1: one per core).",
 )
+@_engine_options
 def simulate(
     config_path: Path | None,
     athletes: int | None,
@@ -60,10 +78,13 @@ def simulate(
     out_dir: Path,
     overwrite: bool,
     jobs: int,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Simulate a cohort of runners and write its tables as Parquet."""
     from calfrisk.cli.terminal import print_cohort_summary, progress_bar
     from calfrisk.config import load_cohort_config
+    from calfrisk.engine import open_engine
     from calfrisk.io import check_output_dir
     from calfrisk.simulate import simulate_cohort
 
@@ -73,8 +94,11 @@ def simulate(
     overrides = {"cohort": {k: v for k, v in cohort.items() if v is not None}}
     cfg = load_cohort_config(config_path, overrides)
     check_output_dir(out_dir, overwrite=overwrite)
-    with progress_bar("simulating chunks") as advance:
-        summary = simulate_cohort(cfg, out_dir, overwrite=overwrite, n_jobs=jobs, progress=advance)
+    with (
+        open_engine(engine, scheduler=scheduler, n_jobs=jobs) as tasks,
+        progress_bar("simulating chunks") as advance,
+    ):
+        summary = simulate_cohort(cfg, out_dir, overwrite=overwrite, progress=advance, engine=tasks)
     print_cohort_summary(summary, cfg, out_dir)
 
 
@@ -96,6 +120,7 @@ def simulate(
 @click.option("--models", default=None, help="Comma-separated subset of the configured models.")
 @click.option("--register", default=None, help="Register the model under this name, alias 'champion'.")
 @click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+@_engine_options
 def train(
     data_dir: Path,
     config_path: Path | None,
@@ -106,6 +131,8 @@ def train(
     models: str | None,
     register: str | None,
     no_tracking: bool,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Train and evaluate the models on a simulated cohort; log them to MLflow."""
     from calfrisk.cli.terminal import print_training, step_progress
@@ -134,6 +161,8 @@ def train(
             experiment=experiment,
             register_as=register,
             progress=progress,
+            engine=engine,
+            scheduler=scheduler,
         )
     print_training(run.result, run.run_id)
 
@@ -380,6 +409,8 @@ FLAGS = {
     "plot_path": "--plot",
     "models": "--models",
     "units": "--units",
+    "engine": "--engine",
+    "scheduler": "--scheduler",
 }
 
 

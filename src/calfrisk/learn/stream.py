@@ -11,13 +11,15 @@ on the order parts finish in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from calfrisk.config.train import TrainConfig
+from calfrisk.engine import Engine
 from calfrisk.exceptions import InputError
 from calfrisk.learn.features import DailyWindow, LoadFeatures, athlete_zscores
 from calfrisk.learn.labels import strain_labels
@@ -139,12 +141,19 @@ def part_rows(
     return out, counts, panel.head(5)
 
 
-def _parts(
-    source: CohortDataset | dict[str, pd.DataFrame],
-) -> tuple[int, Callable[[int], dict[str, pd.DataFrame]]]:
-    if isinstance(source, CohortDataset):
-        return len(source.parts), lambda k: source.part(k, columns={"truth": _TRUTH_COLUMNS})
-    return 1, lambda k: source
+def _dataset_part_rows(
+    dataset: CohortDataset, cfg: TrainConfig, lovdal: bool, latent: bool, index: int
+) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
+    """:func:`part_rows` of one part of a cohort folder (a task a Dask worker can run)."""
+    return part_rows(
+        dataset.part(index, columns={"truth": _TRUTH_COLUMNS}), cfg, lovdal=lovdal, latent=latent
+    )
+
+
+def _memory_part_rows(
+    tables: dict[str, pd.DataFrame], cfg: TrainConfig, lovdal: bool, latent: bool, index: int
+) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
+    return part_rows(tables, cfg, lovdal=lovdal, latent=latent)
 
 
 def sample_days(
@@ -155,6 +164,7 @@ def sample_days(
     latent: bool = False,
     n_jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine: Engine | None = None,
 ) -> SampledDays:
     """Stream a cohort's parts into the training and test samples of ``cfg.sampling``.
 
@@ -170,33 +180,34 @@ def sample_days(
     latent : bool, default=False
         Carry the simulator's latent strengths where the athletes table has them (``latent:``).
     n_jobs : int, optional
-        Parts computed at once, on threads (joblib convention).
+        Parts computed at once, on threads (joblib convention), without an ``engine``.
     progress : callable, optional
         Called as ``progress(done_parts, n_parts)``.
+    engine : Engine, optional
+        Where a cohort folder's parts are computed (:func:`calfrisk.engine.open_engine`); tables
+        in memory stay on this process's threads. The rows are the same on every engine.
 
     Raises
     ------
     InputError
         If no day is eligible, or no eligible training day has a strain.
     """
-    from joblib import Parallel, delayed
-
-    n_parts, read = _parts(source)
+    if isinstance(source, CohortDataset):
+        n_parts, task = len(source.parts), functools.partial(_dataset_part_rows, source, cfg, lovdal, latent)
+        engine = engine or Engine("threads", n_jobs=n_jobs)
+    else:
+        n_parts, task = 1, functools.partial(_memory_part_rows, source, cfg, lovdal, latent)
+        engine = Engine("threads")
     rates = _rates(cfg)
     samples = {
         side: BoundedSample(rates[side], getattr(cfg.sampling, side).max_rows) for side in ("train", "test")
     }
     counts = {side: {"eligible_days": 0, "positive_days": 0} for side in samples}
     example = None
-
-    def job(k: int) -> tuple:
-        return part_rows(read(k), cfg, lovdal=lovdal, latent=latent)
-
-    results: Iterator = Parallel(
-        n_jobs=n_jobs if n_parts > 1 else 1, prefer="threads", return_as="generator"
-    )(delayed(job)(k) for k in range(n_parts))
-    for done, (rows, part_counts, head) in enumerate(results, start=1):
-        example = head if example is None else example
+    # Parts finish in any order: the samples and the sums do not depend on it.
+    for done, (index, (rows, part_counts, head)) in enumerate(engine.map(task, range(n_parts)), start=1):
+        if index == 0:
+            example = head
         for side, sample in samples.items():
             sample.add(rows[side])
             for key, value in part_counts[side].items():

@@ -20,6 +20,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from calfrisk.config import CohortConfig, TrainConfig
+from calfrisk.engine import Engine
 from calfrisk.exceptions import InputError
 from calfrisk.learn.bands import band_outcomes
 from calfrisk.learn.estimators import build_model
@@ -145,6 +146,7 @@ def prepare_training_data(
     latent: bool = False,
     train_fraction: float = 1.0,
     n_jobs: int | None = None,
+    engine: Engine | None = None,
 ) -> TrainingData:
     """Features and labels of the sampled eligible days, held-out athletes apart, folds over the rest.
 
@@ -162,7 +164,9 @@ def prepare_training_data(
     train_fraction : float, default=1.0
         Share of the training athletes to keep (a nested, seeded subset); the test athletes stay.
     n_jobs : int, optional
-        Parts computed at once, on threads.
+        Parts computed at once, on threads, without an ``engine``.
+    engine : Engine, optional
+        Where the parts are computed (:func:`calfrisk.engine.open_engine`).
 
     Raises
     ------
@@ -171,7 +175,7 @@ def prepare_training_data(
     """
     if not 0.0 < train_fraction <= 1.0:
         raise InputError(f"train_fraction: {train_fraction} is not in (0, 1]")
-    sample = sample_days(source, cfg, lovdal=lovdal, latent=latent, n_jobs=n_jobs)
+    sample = sample_days(source, cfg, lovdal=lovdal, latent=latent, n_jobs=n_jobs, engine=engine)
     train_rows = sample.train
     if train_fraction < 1.0:
         athletes = train_rows["athlete_id"].to_numpy()
@@ -277,7 +281,9 @@ def fit_models(
     return predictions, pipelines, timings
 
 
-def oracle_column(predictions: pd.DataFrame, cohort: CohortConfig, cfg: TrainConfig) -> np.ndarray:
+def oracle_column(
+    predictions: pd.DataFrame, cohort: CohortConfig, cfg: TrainConfig, *, engine: Engine | None = None
+) -> np.ndarray:
     """The Monte Carlo oracle's risk of each test athlete-day, replayed from the cohort's config."""
     from calfrisk.simulate.oracle import oracle_risk
 
@@ -288,6 +294,7 @@ def oracle_column(predictions: pd.DataFrame, cohort: CohortConfig, cfg: TrainCon
         n_rollouts=cfg.oracle.n_rollouts,
         random_state=cfg.data.seed,
         days=predictions[["athlete_id", "date"]],
+        engine=engine,
     )
     oracle = oracle.set_index(["athlete_id", "date"])["risk"]
     keys = pd.MultiIndex.from_arrays([predictions["athlete_id"], pd.to_datetime(predictions["date"])])
@@ -373,6 +380,7 @@ def train_models(
     progress: Callable[[str], None] | None = None,
     train_fraction: float = 1.0,
     n_jobs: int | None = -1,
+    engine: Engine | None = None,
 ) -> TrainResult:
     """Fit every configured model on the training athletes and score it on the held-out ones.
 
@@ -398,7 +406,11 @@ def train_models(
         athletes are among a larger one's). The test athletes stay the same, which makes a
         learning curve (:func:`learning_curve`).
     n_jobs : int, optional
-        Cohort parts computed at once, on threads (default: one per core).
+        Cohort parts and oracle chunks computed at once, on threads (default: one per core),
+        without an ``engine``.
+    engine : Engine, optional
+        Where the parts and the oracle's chunks run (:func:`calfrisk.engine.open_engine`); the fits
+        run in this process. The results are the same on every engine.
 
     Returns
     -------
@@ -423,6 +435,7 @@ def train_models(
         latent=bool(cfg.latent),
         train_fraction=train_fraction,
         n_jobs=n_jobs,
+        engine=engine,
     )
     timings = {"features_s": time.perf_counter() - clock}
     runs = model_runs(data, cfg, names)
@@ -431,7 +444,8 @@ def train_models(
     if cohort is not None:
         say("oracle")
         start = time.perf_counter()
-        predictions["oracle"] = oracle_column(predictions, cohort, cfg)
+        tasks = engine or Engine("threads", n_jobs=n_jobs)
+        predictions["oracle"] = oracle_column(predictions, cohort, cfg, engine=tasks)
         timings["oracle_s"] = time.perf_counter() - start
     say("evaluate")
     train_w = data.weight[data.train]

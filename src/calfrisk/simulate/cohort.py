@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import math
 import threading
@@ -24,6 +25,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from calfrisk.config import CohortConfig
+from calfrisk.engine import Engine
 from calfrisk.factors import TRAITS
 from calfrisk.io import atomic_output_dir
 from calfrisk.schema import SESSION_TYPES, TABLES
@@ -381,20 +383,26 @@ def _part_path(root: Path, name: str, chunk: int, n_chunks: int) -> Path:
     return root / f"{name}.parquet" / f"part-{chunk:05d}.parquet"
 
 
+#: Each worker process's arrays, for chunks run by a distributed engine (threads reuse their own).
+_PROCESS_WORKSPACE = _Workspace()
+
+
 def _write_chunk(
     cfg: CohortConfig,
-    chunk: int,
-    seed: np.random.SeedSequence,
+    seeds: list[np.random.SeedSequence],
     root: str,
-    n_chunks: int,
     params: SimParams,
-    workspace: _Workspace,
+    workspace: _Workspace | None,
+    chunk: int,
 ) -> CohortSummary:
-    tables, summary = _simulate_chunk(cfg, chunk, seed, params, workspace)
+    tables, summary = _simulate_chunk(cfg, chunk, seeds[chunk], params, workspace or _PROCESS_WORKSPACE)
     for name in TABLES:
-        path = _part_path(Path(root), name, chunk, n_chunks)
+        path = _part_path(Path(root), name, chunk, len(seeds))
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(tables[name], path, **WRITE_OPTIONS[name])
+        # A chunk run again (its worker died) replaces its files whole.
+        partial = path.with_name(f".{path.name}.partial")
+        pq.write_table(tables[name], partial, **WRITE_OPTIONS[name])
+        partial.replace(path)
     return summary
 
 
@@ -405,6 +413,7 @@ def simulate_cohort(
     overwrite: bool = False,
     n_jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine: Engine | None = None,
 ) -> CohortSummary:
     """Simulate the configured cohort and write its tables to ``out_dir``.
 
@@ -421,6 +430,9 @@ def simulate_cohort(
         core). The compiled kernel and the Parquet writer release the GIL, so threads scale.
     progress : callable, optional
         Called as ``progress(done_chunks, n_chunks)`` after each chunk.
+    engine : Engine, optional
+        Where the chunks run (:func:`calfrisk.engine.open_engine`; Dask workers must see
+        ``out_dir``). Default: ``n_jobs`` threads. The files are the same bytes on every engine.
 
     Returns
     -------
@@ -435,24 +447,20 @@ def simulate_cohort(
     and ``summary.json``. Everything appears at once when the run succeeds; a failed run leaves
     ``out_dir`` untouched.
     """
-    from joblib import Parallel, delayed
-
     seeds = chunk_seeds(cfg)
     n_chunks = len(seeds)
     params = compile_params(cfg)
-    workspace = _Workspace()  # per thread, for this call only: freed when the call returns
+    engine = engine or Engine("threads", n_jobs=n_jobs)
+    # Threads share one workspace per thread for this call only (freed when the call returns).
+    workspace = None if engine.distributed else _Workspace()
     with atomic_output_dir(out_dir, overwrite=overwrite) as staging:
-        jobs = (
-            delayed(_write_chunk)(cfg, c, seeds[c], str(staging), n_chunks, params, workspace)
-            for c in range(n_chunks)
-        )
-        workers = 1 if n_chunks == 1 else n_jobs
-        parts = []
-        for summary in Parallel(n_jobs=workers, prefer="threads", return_as="generator")(jobs):
-            parts.append(summary)
+        task = functools.partial(_write_chunk, cfg, seeds, str(staging), params, workspace)
+        parts: dict[int, CohortSummary] = {}
+        for chunk, summary in engine.map(task, range(n_chunks)):
+            parts[chunk] = summary
             if progress is not None:
                 progress(len(parts), n_chunks)
-        total = CohortSummary.combine(parts)
+        total = CohortSummary.combine([parts[c] for c in range(n_chunks)])
         (staging / "config.yaml").write_text(dump_config(cfg), encoding="utf-8")
         (staging / "summary.json").write_text(json.dumps(total.to_dict(), indent=2) + "\n", encoding="utf-8")
     return total

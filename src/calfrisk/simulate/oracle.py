@@ -14,12 +14,14 @@ hazards equal the truth table's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from calfrisk.config import CohortConfig
+from calfrisk.engine import Engine
 from calfrisk.simulate.cohort import chunk_seeds, start_chunk
 from calfrisk.simulate.dynamics import N_UNIFORM, Trajectory, advance_days, advance_with
 from calfrisk.simulate.state import compile_params
@@ -83,6 +85,20 @@ def _chunk_oracle(
     return out[scored.ravel()].reset_index(drop=True)
 
 
+def _masked_chunk_oracle(
+    cfg: CohortConfig,
+    seeds: list[np.random.SeedSequence],
+    wanted: np.ndarray,
+    horizon: int,
+    n_rollouts: int,
+    rollout_seed: int,
+    masks: dict[int, np.ndarray | None],
+    chunk: int,
+) -> pd.DataFrame:
+    """One chunk of :func:`oracle_risk` (a task a Dask worker can run)."""
+    return _chunk_oracle(cfg, chunk, seeds[chunk], wanted, horizon, n_rollouts, rollout_seed, masks[chunk])
+
+
 def _day_masks(
     cfg: CohortConfig, wanted: np.ndarray, days: pd.DataFrame, chunks: list[int]
 ) -> dict[int, np.ndarray]:
@@ -111,6 +127,7 @@ def oracle_risk(
     n_jobs: int | None = -1,
     progress: Callable[[int, int], None] | None = None,
     days: pd.DataFrame | None = None,
+    engine: Engine | None = None,
 ) -> pd.DataFrame:
     """The oracle's probability of a strain onset within ``horizon`` days, for every day of some athletes.
 
@@ -136,6 +153,8 @@ def oracle_risk(
         Only these athlete-days (``athlete_id``, ``date``), e.g. a case-control sample's: the
         futures are rolled out for them alone (each day's estimate is the one it gets among all
         days; days outside the cohort are left out).
+    engine : Engine, optional
+        Where the chunks run (:func:`calfrisk.engine.open_engine`); default ``n_jobs`` threads.
 
     Returns
     -------
@@ -143,20 +162,18 @@ def oracle_risk(
         ``athlete_id``, ``date``, ``risk`` and ``hazard`` (the day's true hazard, replayed: equal to
         the truth table's), sorted by athlete and date.
     """
-    from joblib import Parallel, delayed
-
     wanted = np.unique(np.asarray(athlete_ids))
     size = cfg.cohort.chunk_size
     chunks = sorted({int(a) // size for a in wanted})
     seeds = chunk_seeds(cfg)
     masks = {c: None for c in chunks} if days is None else _day_masks(cfg, wanted, days, chunks)
-    jobs = (
-        delayed(_chunk_oracle)(cfg, c, seeds[c], wanted, horizon, n_rollouts, random_state, masks[c])
-        for c in chunks
+    engine = engine or Engine("threads", n_jobs=n_jobs)
+    task = functools.partial(
+        _masked_chunk_oracle, cfg, seeds, wanted, horizon, n_rollouts, random_state, masks
     )
-    parts = []
-    for part in Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(jobs):
-        parts.append(part)
+    parts = {}
+    for index, part in engine.map(task, chunks):
+        parts[index] = part
         if progress is not None:
             progress(len(parts), len(chunks))
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat([parts[i] for i in range(len(chunks))], ignore_index=True)

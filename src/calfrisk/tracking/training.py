@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from calfrisk.config import TrainConfig
+from calfrisk.engine import open_engine
 from calfrisk.exceptions import InputError, ParameterError
 from calfrisk.io import atomic_write_text, check_output_dir, check_output_file
 from calfrisk.learn.train import TrainResult, model_metadata, train_models
@@ -107,6 +108,8 @@ def run_training(
     experiment: str = "calfrisk",
     register_as: str | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: str = "threads",
+    scheduler: str | None = None,
 ) -> TrainingRun:
     """Train on a cohort folder; save the model directory; log the run to MLflow.
 
@@ -132,6 +135,11 @@ def run_training(
         Register the model under this name and point the alias ``champion`` at it.
     progress : callable, optional
         Called with the name of each step as it starts.
+    engine : {"threads", "dask"}, default="threads"
+        Where the cohort's parts and the oracle's chunks run (:func:`calfrisk.engine.open_engine`);
+        the fits run here, on the gathered samples. The results are the same on every engine.
+    scheduler : str, optional
+        A running Dask scheduler's address (implies ``engine="dask"``).
 
     Returns
     -------
@@ -168,7 +176,8 @@ def run_training(
         tables = dataset.part(0)  # the examples come from the first part's athletes
         if SAVED_MODEL in names:
             example = _served_example(tables, cfg)
-    result = train_models(dataset, cfg, cohort=cohort, models=names, progress=say)
+    with open_engine(engine, scheduler=scheduler, n_jobs=-1) as tasks:
+        result = train_models(dataset, cfg, cohort=cohort, models=names, progress=say, engine=tasks)
     metadata = model_metadata(result, cohort, data_dir)
     saved = SAVED_MODEL in result.pipelines
     if out_dir is not None and saved:
