@@ -13,17 +13,11 @@ import pytest
 
 from calfrisk.engine import Engine, open_engine
 from calfrisk.exceptions import ParameterError
+from tests.conftest import TINY as CONFTEST_TINY
 from tests.conftest import run_cli
 
 SMALL = ["--athletes", "300", "--days", "90", "--seed", "3"]
-TINY = """
-oracle: {n_rollouts: 4}
-evaluation: {n_boot: 10}
-models:
-  gbm: {params: {max_iter: 20}}
-  lovdal: {params: {n_bags: 2, max_iter: 8}}
-data: {min_history_days: 14}
-"""
+TINY = CONFTEST_TINY + "data: {min_history_days: 14}\n"
 
 
 def _files(root: Path) -> dict[str, bytes]:
