@@ -160,10 +160,13 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
         self._check_input(X)
         grid = _Grid.of(X)
         feats = self._compute(X, grid)
-        out = np.empty((len(X), len(_FEATURES)))
+        # Filled feature by feature and handed back column-major: pandas keeps a frame's columns
+        # that way, so wrapping the result in one copies nothing.
+        flat = grid.code * grid.span + grid.offset
+        out = np.empty((len(_FEATURES), len(X)))
         for j, name in enumerate(_FEATURES):
-            out[:, j] = feats[name][grid.code, grid.offset]
-        return out
+            np.take(feats[name].ravel(), flat, out=out[j])
+        return out.T
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Names of the output features, in column order."""
@@ -358,7 +361,14 @@ class _Grid:
         np.minimum.at(first, code, day)
         offset = day - first[code]
         key = code * (offset.max() + 1) + offset
-        if len(np.unique(key)) != len(key):
+        # The grid has a cell per (athlete, day): counting into it finds a repeat in one pass.
+        cells = (int(code.max()) + 1) * (int(offset.max()) + 1)
+        repeated = (
+            np.bincount(key, minlength=cells).max() > 1
+            if cells <= 16 * len(key)
+            else len(np.unique(key)) != len(key)
+        )
+        if repeated:
             raise InputError("daily panel: more than one row for the same athlete and date")
         return cls(code, offset, int(code.max()) + 1, int(offset.max()) + 1)
 
