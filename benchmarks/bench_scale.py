@@ -138,9 +138,8 @@ def main() -> None:
     print("targets")
     if (1_000_000, "threads") in results:
         peak = results[1_000_000, "threads"]["peak_rss"]
-        print(
-            f"  peak RSS at 1,000,000 runners {peak / GIB:.2f} GiB < 8 GiB: {'PASS' if peak < 8 * GIB else 'FAIL'}"
-        )
+        verdict = "PASS" if peak < 8 * GIB else "FAIL"
+        print(f"  peak RSS at 1,000,000 runners {peak / GIB:.2f} GiB < 8 GiB: {verdict}")
         if (100_000, "threads") in results:
             ratio = peak / results[100_000, "threads"]["peak_rss"]
             print(
