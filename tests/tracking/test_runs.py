@@ -23,6 +23,10 @@ def test_run_is_tracked_with_params_metrics_plots_and_champion(trained, monkeypa
     run = runs.iloc[0]
     assert run["params.models.gbm.params.max_iter"] == "20"
     assert run["params.data.horizon_days"] == "7"
+    assert run["params.sampling.train.negative_rate"] == "1.0"
+    # The sample's counts: every eligible day kept at the default rate, nothing thinned.
+    assert run["metrics.sampling.train.rows"] == run["metrics.sampling.train.eligible_days"] > 0
+    assert run["metrics.sampling.test.thinning"] == 1.0
     assert 0.5 < run["metrics.gbm.roc_auc"] < 1
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run["run_id"])}
     assert {

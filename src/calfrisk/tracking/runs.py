@@ -194,7 +194,8 @@ def log_training(
 
 
 def _run_metrics(result: TrainResult) -> dict[str, float]:
-    """A run's metrics as MLflow keys: ``<model>.<metric>``, ``<model>.<metric>.ci_low``, ``time.<step>``."""
+    """A run's metrics as MLflow keys: ``<model>.<metric>``, ``<model>.<metric>.ci_low``, ``time.<step>``,
+    and what the case-control samples were offered and kept (``sampling.<side>.<count>``)."""
     metrics: dict[str, float] = {}
     groups = {
         **result.metrics["models"],
@@ -208,8 +209,10 @@ def _run_metrics(result: TrainResult) -> dict[str, float]:
                     metrics[f"{model}.{metric}.ci_high"] = high
             else:
                 metrics[f"{model}.{key}"] = value
-    for key in ("n_test_athletes", "n_train_athletes", "n_test_rows", "positive_rate"):
+    for key in ("n_test_athletes", "n_train_athletes", "n_train_rows", "n_test_rows", "positive_rate"):
         metrics[key] = float(result.metrics[key])
+    for side, counts in result.metrics.get("sampling", {}).items():
+        metrics.update({f"sampling.{side}.{key}": float(value) for key, value in counts.items()})
     metrics.update({f"time.{k}": v for k, v in result.timings.items()})
     return metrics
 
