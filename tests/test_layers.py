@@ -32,7 +32,9 @@ def _modules(*packages: str) -> list[str]:
     return found
 
 
-SIMULATOR = _modules("config", "simulate", "exceptions", "factors", "schema", "io", "tables", "engine")
+SIMULATOR = _modules(
+    "config", "simulate", "exceptions", "factors", "schema", "io", "tables", "engine", "storage"
+)
 LEARNING = _modules("learn", "predict", "readers", "figures")
 #: What ``calfrisk predict`` with a model directory uses: none of it may pull in the slow imports.
 PREDICT_PATH = [
@@ -57,11 +59,23 @@ ALLOWED = {
     "_lazy": set(),
     "io": {"exceptions"},
     "engine": {"exceptions"},
+    "storage": {"exceptions", "io"},
     "config": {"factors", "exceptions", "_lazy"},  # a trait's effect
-    "tables": {"config", "exceptions", "schema"},
+    "tables": {"config", "exceptions", "schema", "storage"},
     "readers": {"exceptions", "schema", "_lazy"},
-    "simulate": {"factors", "config", "exceptions", "schema", "io", "tables", "engine", "_lazy"},
-    "learn": {"factors", "config", "exceptions", "schema", "io", "tables", "engine", "simulate", "_lazy"},
+    "simulate": {"factors", "config", "exceptions", "schema", "io", "tables", "engine", "storage", "_lazy"},
+    "learn": {
+        "factors",
+        "config",
+        "exceptions",
+        "schema",
+        "io",
+        "tables",
+        "engine",
+        "storage",
+        "simulate",
+        "_lazy",
+    },
     "figures": {"learn", "exceptions", "schema"},
     "predict": {"factors", "config", "exceptions", "schema", "io", "readers", "learn", "_lazy"},
     "tracking": {
@@ -72,6 +86,7 @@ ALLOWED = {
         "io",
         "tables",
         "engine",
+        "storage",
         "readers",
         "simulate",
         "learn",

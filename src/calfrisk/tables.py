@@ -10,6 +10,7 @@ before any work and lets the learning steps read one part at a time (:meth:`Coho
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pandas as pd
 from calfrisk.config import CohortConfig, load_cohort_config
 from calfrisk.exceptions import InputError, ParameterError
 from calfrisk.schema import PROFILE_COLUMNS, TABLES
+from calfrisk.storage import Folder, locate
 
 __all__ = ["REQUIRED_COLUMNS", "CohortDataset", "load_cohort", "open_cohort"]
 
@@ -39,48 +41,55 @@ REQUIRED_COLUMNS = {
 }
 
 
-def _read(path: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+def _read(folder: Folder, path: str, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     try:
-        table = pd.read_parquet(path, columns=columns)
+        table = pd.read_parquet(path, columns=columns, filesystem=folder.fs)
     except Exception as exc:  # pyarrow raises several types for unreadable files
-        raise InputError(f"{path}: not a readable Parquet table ({type(exc).__name__})") from None
+        raise InputError(
+            f"{folder.show(path)}: not a readable Parquet table ({type(exc).__name__})"
+        ) from None
     missing = [
         c for c in REQUIRED_COLUMNS[name] if c not in table.columns and (columns is None or c in columns)
     ]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+        raise InputError(f"{folder.show(path)}: missing column(s) {', '.join(missing)}")
     return table
 
 
-def _check_schema(path: Path, name: str) -> None:
+def _check_schema(folder: Folder, path: str, name: str) -> None:
     """A table file's columns, from its footer alone: a bad part is named before any work."""
     import pyarrow.parquet as pq
 
     try:
-        columns = pq.read_schema(path).names
+        with folder.open(path) as f:
+            columns = pq.read_schema(f).names
     except Exception as exc:  # pyarrow raises several types for unreadable files
-        raise InputError(f"{path}: not a readable Parquet table ({type(exc).__name__})") from None
+        raise InputError(
+            f"{folder.show(path)}: not a readable Parquet table ({type(exc).__name__})"
+        ) from None
     missing = [c for c in REQUIRED_COLUMNS[name] if c not in columns]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+        raise InputError(f"{folder.show(path)}: missing column(s) {', '.join(missing)}")
 
 
 @dataclass(frozen=True)
 class CohortDataset:
     """A cohort folder whose layout has been checked: its tables' parts, and its config.
 
+    Picklable (a Dask worker reads its parts itself), wherever the folder is.
+
     Attributes
     ----------
-    root : Path
-        The folder.
+    root : Folder
+        The folder, on the local disk or an fsspec file system (:mod:`calfrisk.storage`).
     parts : list of dict
         Per part (chunk of athletes), each table's file.
     config : CohortConfig or None
         The config it was simulated from, when the folder has one.
     """
 
-    root: Path
-    parts: list[dict[str, Path]]
+    root: Folder
+    parts: list[dict[str, str]]
     config: CohortConfig | None
 
     def part(self, index: int, columns: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
@@ -94,14 +103,44 @@ class CohortDataset:
             Naming the file that cannot be read or lacks a column.
         """
         columns = columns or {}
-        return {name: _read(path, name, columns.get(name)) for name, path in self.parts[index].items()}
+        return {
+            name: _read(self.root, path, name, columns.get(name)) for name, path in self.parts[index].items()
+        }
+
+
+def _table_files(root: Folder, name: str) -> list[str]:
+    table = f"{name}.parquet"
+    if not root.exists(table):
+        raise ParameterError(
+            "data_dir",
+            root,
+            f"no {table} (a cohort folder holds {', '.join(f'{t}.parquet' for t in TABLES)})",
+        )
+    if not root.isdir(table):
+        return [root.child(table)]
+    found = root.glob(f"{table}/part-*.parquet")
+    if not found:
+        raise InputError(f"{root.show(root.child(table))}: a folder without part-NNNNN.parquet files")
+    return found
+
+
+def _config(root: Folder) -> CohortConfig | None:
+    if not root.exists("config.yaml"):
+        return None
+    if root.fs is None:
+        return load_cohort_config(root.child("config.yaml"))
+    with tempfile.TemporaryDirectory() as tmp:  # the config loader reads files
+        local = Path(tmp) / "config.yaml"
+        local.write_text(root.read_text("config.yaml"), encoding="utf-8")
+        return load_cohort_config(local)
 
 
 def open_cohort(data_dir: str | Path) -> CohortDataset:
     """Check a cohort folder's layout (tables present, the same parts in each) and its config.
 
     Nothing is read but the file names, each file's footer (its columns) and the config: a missing
-    table, part or column is named before the long work starts.
+    table, part or column is named before the long work starts. ``data_dir`` may be an fsspec URL
+    (:mod:`calfrisk.storage`).
 
     Raises
     ------
@@ -111,39 +150,28 @@ def open_cohort(data_dir: str | Path) -> CohortDataset:
         If the tables do not have the same parts, a file is unreadable or lacks a column, or the
         config is invalid.
     """
-    root = Path(data_dir)
-    if not root.is_dir():
+    root = locate(data_dir, parameter="data_dir")
+    if not root.isdir():
         raise ParameterError("data_dir", root, "no such folder")
-    files: dict[str, list[Path]] = {}
-    for name in TABLES:
-        path = root / f"{name}.parquet"
-        if not path.exists():
-            raise ParameterError(
-                "data_dir", root, f"no {name}.parquet (a cohort folder holds {', '.join(TABLES)})"
-            )
-        files[name] = sorted(path.glob("part-*.parquet")) if path.is_dir() else [path]
-        if not files[name]:
-            raise InputError(f"{path}: a folder without part-NNNNN.parquet files")
+    files = {name: _table_files(root, name) for name in TABLES}
     # A part's key: its file name in a folder of parts; a table in one file is the one part "".
     names = {
-        name: [f.name if f.parent.name.endswith(".parquet") else "" for f in found]
+        name: [f.rsplit("/", 1)[-1] for f in found] if root.isdir(f"{name}.parquet") else [""]
         for name, found in files.items()
     }
     reference = max(names.values(), key=len)
     for name, found in names.items():
         missing = sorted(set(reference) - set(found))
+        table = root.child(f"{name}.parquet")
         if missing and found == [""]:
-            raise InputError(f"{root / f'{name}.parquet'}: one file where the other tables have parts")
+            raise InputError(f"{root.show(table)}: one file where the other tables have parts")
         if missing:
-            raise InputError(
-                f"{root / f'{name}.parquet' / missing[0]}: missing (the other tables have this part)"
-            )
+            raise InputError(f"{root.show(table)}/{missing[0]}: missing (the other tables have this part)")
     for name, found in files.items():
         for path in found:
-            _check_schema(path, name)
-    config = root / "config.yaml"
+            _check_schema(root, path, name)
     parts = [{name: files[name][k] for name in TABLES} for k in range(len(reference))]
-    return CohortDataset(root, parts, load_cohort_config(config) if config.exists() else None)
+    return CohortDataset(root, parts, _config(root))
 
 
 def load_cohort(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], CohortConfig | None]:
@@ -157,8 +185,8 @@ def load_cohort(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], CohortCo
     dataset = open_cohort(data_dir)
     tables = {}
     for name in TABLES:
-        path = dataset.root / f"{name}.parquet"
-        tables[name] = _read(path, name)
+        path = dataset.root.child(f"{name}.parquet")
+        tables[name] = _read(dataset.root, path, name)
         if name not in ("injuries", "shoes") and tables[name].empty:
-            raise InputError(f"{path}: no rows")
+            raise InputError(f"{dataset.root.show(path)}: no rows")
     return tables, dataset.config

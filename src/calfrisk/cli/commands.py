@@ -57,9 +57,8 @@ def _engine_options(command):
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=True, path_type=Path),
     required=True,
-    help="Output folder (must not exist or be empty).",
+    help="Output folder (must not exist or be empty): a path, or an fsspec URL (s3://..., gs://...).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 @click.option(
@@ -75,7 +74,7 @@ def simulate(
     athletes: int | None,
     days: int | None,
     seed: int | None,
-    out_dir: Path,
+    out_dir: str,
     overwrite: bool,
     jobs: int,
     engine: str,
@@ -85,15 +84,15 @@ def simulate(
     from calfrisk.cli.terminal import print_cohort_summary, progress_bar
     from calfrisk.config import load_cohort_config
     from calfrisk.engine import open_engine
-    from calfrisk.io import check_output_dir
     from calfrisk.simulate import simulate_cohort
+    from calfrisk.storage import check_output
 
     if jobs == 0:
         raise click.BadParameter("0 workers cannot run anything", param_hint="'--jobs'")
     cohort = {"n_athletes": athletes, "n_days": days, "seed": seed}
     overrides = {"cohort": {k: v for k, v in cohort.items() if v is not None}}
     cfg = load_cohort_config(config_path, overrides)
-    check_output_dir(out_dir, overwrite=overwrite)
+    check_output(out_dir, overwrite=overwrite)
     with (
         open_engine(engine, scheduler=scheduler, n_jobs=jobs) as tasks,
         progress_bar("simulating chunks") as advance,
@@ -103,7 +102,7 @@ def simulate(
 
 
 @cli.command()
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True, help="Cohort folder.")
+@click.option("--data", "data_dir", required=True, help="Cohort folder: a path, or an fsspec URL (s3://...).")
 @click.option(
     "--config",
     "config_path",
@@ -122,7 +121,7 @@ def simulate(
 @click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
 @_engine_options
 def train(
-    data_dir: Path,
+    data_dir: str,
     config_path: Path | None,
     experiment: str,
     out_dir: Path | None,

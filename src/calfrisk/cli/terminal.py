@@ -121,7 +121,7 @@ def cohort_summary_table(summary: CohortSummary, cfg: CohortConfig) -> Table:
     return table
 
 
-def print_cohort_summary(summary: CohortSummary, cfg: CohortConfig, out_dir: Path) -> None:
+def print_cohort_summary(summary: CohortSummary, cfg: CohortConfig, out_dir: str | Path) -> None:
     """Print the cohort summary and where its tables are."""
     console = Console(file=sys.stdout)
     console.print(cohort_summary_table(summary, cfg))

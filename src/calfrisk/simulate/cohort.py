@@ -27,12 +27,12 @@ import yaml
 from calfrisk.config import CohortConfig
 from calfrisk.engine import Engine
 from calfrisk.factors import TRAITS
-from calfrisk.io import atomic_output_dir
 from calfrisk.schema import SESSION_TYPES, TABLES
 from calfrisk.simulate import arrow
 from calfrisk.simulate.dynamics import BLOCK_DAYS, N_UNIFORM, Trajectory, advance_days, skip_days
 from calfrisk.simulate.population import draw_population
 from calfrisk.simulate.state import HABITS, SimParams, SimState, compile_params
+from calfrisk.storage import Folder, atomic_folder
 
 __all__ = ["CohortSummary", "dump_config", "simulate_chunk", "simulate_cohort"]
 
@@ -377,10 +377,11 @@ def _simulate_chunk(
     return tables, summary
 
 
-def _part_path(root: Path, name: str, chunk: int, n_chunks: int) -> Path:
+def _part_path(name: str, chunk: int, n_chunks: int) -> str:
+    """A table's file for a chunk, inside the cohort folder."""
     if n_chunks == 1:
-        return root / f"{name}.parquet"
-    return root / f"{name}.parquet" / f"part-{chunk:05d}.parquet"
+        return f"{name}.parquet"
+    return f"{name}.parquet/part-{chunk:05d}.parquet"
 
 
 #: Each worker process's arrays, for chunks run by a distributed engine (threads reuse their own).
@@ -390,19 +391,16 @@ _PROCESS_WORKSPACE = _Workspace()
 def _write_chunk(
     cfg: CohortConfig,
     seeds: list[np.random.SeedSequence],
-    root: str,
+    root: Folder,
     params: SimParams,
     workspace: _Workspace | None,
     chunk: int,
 ) -> CohortSummary:
     tables, summary = _simulate_chunk(cfg, chunk, seeds[chunk], params, workspace or _PROCESS_WORKSPACE)
     for name in TABLES:
-        path = _part_path(Path(root), name, chunk, len(seeds))
-        path.parent.mkdir(parents=True, exist_ok=True)
         # A chunk run again (its worker died) replaces its files whole.
-        partial = path.with_name(f".{path.name}.partial")
-        pq.write_table(tables[name], partial, **WRITE_OPTIONS[name])
-        partial.replace(path)
+        write = functools.partial(pq.write_table, tables[name], **WRITE_OPTIONS[name])
+        root.write(_part_path(name, chunk, len(seeds)), write)
     return summary
 
 
@@ -453,16 +451,16 @@ def simulate_cohort(
     engine = engine or Engine("threads", n_jobs=n_jobs)
     # Threads share one workspace per thread for this call only (freed when the call returns).
     workspace = None if engine.distributed else _Workspace()
-    with atomic_output_dir(out_dir, overwrite=overwrite) as staging:
-        task = functools.partial(_write_chunk, cfg, seeds, str(staging), params, workspace)
+    with atomic_folder(out_dir, overwrite=overwrite) as staging:
+        task = functools.partial(_write_chunk, cfg, seeds, staging, params, workspace)
         parts: dict[int, CohortSummary] = {}
         for chunk, summary in engine.map(task, range(n_chunks)):
             parts[chunk] = summary
             if progress is not None:
                 progress(len(parts), n_chunks)
         total = CohortSummary.combine([parts[c] for c in range(n_chunks)])
-        (staging / "config.yaml").write_text(dump_config(cfg), encoding="utf-8")
-        (staging / "summary.json").write_text(json.dumps(total.to_dict(), indent=2) + "\n", encoding="utf-8")
+        staging.write_bytes("config.yaml", dump_config(cfg).encode("utf-8"))
+        staging.write_bytes("summary.json", (json.dumps(total.to_dict(), indent=2) + "\n").encode("utf-8"))
     return total
 
 
