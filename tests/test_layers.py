@@ -52,6 +52,8 @@ PREDICT_PATH = [
 
 #: What each part of calfrisk may import from calfrisk, in the order of the data flow. A part not
 #: listed (top-level modules such as ``exceptions``) is a foundation everything may use.
+#: The foundations and the simulator: what everything after them may build on.
+_BASE = {"factors", "config", "exceptions", "schema", "io", "tables", "engine", "storage", "_lazy"}
 ALLOWED = {
     "exceptions": set(),
     "factors": set(),
@@ -63,37 +65,11 @@ ALLOWED = {
     "config": {"factors", "exceptions", "_lazy"},  # a trait's effect
     "tables": {"config", "exceptions", "schema", "storage"},
     "readers": {"exceptions", "schema", "_lazy"},
-    "simulate": {"factors", "config", "exceptions", "schema", "io", "tables", "engine", "storage", "_lazy"},
-    "learn": {
-        "factors",
-        "config",
-        "exceptions",
-        "schema",
-        "io",
-        "tables",
-        "engine",
-        "storage",
-        "simulate",
-        "_lazy",
-    },
+    "simulate": _BASE,
+    "learn": _BASE | {"simulate"},
     "figures": {"learn", "exceptions", "schema"},
     "predict": {"factors", "config", "exceptions", "schema", "io", "readers", "learn", "_lazy"},
-    "tracking": {
-        "factors",
-        "config",
-        "exceptions",
-        "schema",
-        "io",
-        "tables",
-        "engine",
-        "storage",
-        "readers",
-        "simulate",
-        "learn",
-        "predict",
-        "figures",
-        "_lazy",
-    },
+    "tracking": _BASE | {"readers", "simulate", "learn", "predict", "figures"},
 }
 
 
