@@ -50,10 +50,10 @@ PREDICT_PATH = [
     "calfrisk.readers",
 ]
 
+#: The foundations: what the simulator and everything after it may build on.
+_BASE = {"factors", "config", "exceptions", "schema", "io", "tables", "engine", "storage", "_lazy"}
 #: What each part of calfrisk may import from calfrisk, in the order of the data flow. A part not
 #: listed (top-level modules such as ``exceptions``) is a foundation everything may use.
-#: The foundations and the simulator: what everything after them may build on.
-_BASE = {"factors", "config", "exceptions", "schema", "io", "tables", "engine", "storage", "_lazy"}
 ALLOWED = {
     "exceptions": set(),
     "factors": set(),
