@@ -48,11 +48,16 @@ test: lint docs
 test-fast: lint
 	$(BIN)/python -m pytest -m "not slow" -q
 
+# The 1,000,000-runner scale run takes a quarter of an hour and ~5 GB of temporary disk:
+# .venv/bin/python -m benchmarks.bench_scale (defaults: 100,000 and 1,000,000 runners).
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,dask,bench]"
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python -m benchmarks.bench_features
 	$(BIN)/python -m benchmarks.bench_train
 	$(BIN)/python -m benchmarks.bench_predict
+	$(BIN)/python -m benchmarks.bench_boosters
+	$(BIN)/python -m benchmarks.bench_scale --sizes 100000 --dask-sizes 100000
 
 # Regenerate the example runner (examples/) from the sample cohort (tests check it is up to date).
 example: $(STAMP)
