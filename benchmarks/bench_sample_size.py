@@ -58,13 +58,13 @@ def main() -> None:
     oracle = oracle_column(test, cohort, cfg)
     yt, wt = test["label"].to_numpy(), test["weight"].to_numpy()
     spec = cfg.models["gbm"]
+    runners = len(np.unique(test["athlete_id"]))
     print(
         f"sample size: {args.athletes:,} runners x 365 days at the real rate; "
-        f"test {len(test):,} rows ({int(yt.sum()):,} positive) of {len(np.unique(test['athlete_id'])):,} runners"
+        f"test {len(test):,} rows ({int(yt.sum()):,} positive) of {runners:,} runners"
     )
-    print(
-        f"  {'rows':>9s} {'positive':>9s} {'fit s':>6s} {'ROC AUC':>8s} {'95 % interval':>16s} {'of oracle':>9s}"
-    )
+    header = f"{'rows':>9s} {'positive':>9s} {'fit s':>6s} {'ROC AUC':>8s} {'95 % interval':>16s} {'of oracle':>9s}"
+    print(f"  {header}")
     rates = SamplingRates(negative=0.02)
     bounds = [args.max_rows // 2**k for k in reversed(range(args.steps))]
     for bound in bounds:
