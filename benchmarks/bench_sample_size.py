@@ -63,8 +63,15 @@ def main() -> None:
         f"sample size: {args.athletes:,} runners x 365 days at the real rate; "
         f"test {len(test):,} rows ({int(yt.sum()):,} positive) of {runners:,} runners"
     )
-    header = f"{'rows':>9s} {'positive':>9s} {'fit s':>6s} {'ROC AUC':>8s} {'95 % interval':>16s} {'of oracle':>9s}"
-    print(f"  {header}")
+    columns = (
+        ("rows", 9),
+        ("positive", 9),
+        ("fit s", 6),
+        ("ROC AUC", 8),
+        ("95 % interval", 16),
+        ("of oracle", 9),
+    )
+    print("  " + " ".join(f"{name:>{width}s}" for name, width in columns))
     rates = SamplingRates(negative=0.02)
     bounds = [args.max_rows // 2**k for k in reversed(range(args.steps))]
     for bound in bounds:
