@@ -81,6 +81,7 @@ def test_model_directory_loads_without_mlflow_and_predicts(trained, small_tables
         ("horizon_too_long", "no eligible day: a day needs"),
         ("drop_part", "truth.parquet/part-00001.parquet: missing (the other tables have this part)"),
         ("one_file", "shoes.parquet: one file where the other tables have parts"),
+        ("bad_rate", "key 'sampling.train.negative_rate': Input should be greater than 0"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_logged(
@@ -102,6 +103,8 @@ def test_bad_input_is_one_line_exit_2_nothing_logged(
         shoes = pd.read_parquet(data / "shoes.parquet")
         shutil.rmtree(data / "shoes.parquet")
         shoes.to_parquet(data / "shoes.parquet")
+    elif setup == "bad_rate":
+        config.write_text(TINY + "sampling: {train: {negative_rate: 0}}\n")
     elif setup == "horizon_zero":
         config.write_text(TINY + "data: {horizon_days: 0}\n")
     elif setup == "horizon_too_long":
