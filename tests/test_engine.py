@@ -80,7 +80,12 @@ def scheduler(tmp_path):
     would start them (``dask scheduler``, ``dask worker``); yields the scheduler's address."""
     bin_dir = Path(sys.executable).parent
     info = tmp_path / "scheduler.json"
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    # The worker configuration the README recommends (glibc's adaptive mmap threshold kept).
+    (tmp_path / "dask.yaml").write_text(
+        "distributed:\n  nanny:\n    pre-spawn-environ:\n      MALLOC_TRIM_THRESHOLD_: null\n"
+    )
+    env = {**os.environ, "DASK_CONFIG": str(tmp_path / "dask.yaml")}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
     processes = [
         subprocess.Popen(
             [bin_dir / "dask", "scheduler", "--scheduler-file", info, "--port", "0", "--no-dashboard"],

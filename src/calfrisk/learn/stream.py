@@ -25,6 +25,7 @@ from calfrisk.learn.features import DailyWindow, LoadFeatures, athlete_zscores
 from calfrisk.learn.labels import strain_labels
 from calfrisk.learn.panel import daily_panel
 from calfrisk.learn.sampling import SAMPLE_STREAM, BoundedSample, SamplingRates, athlete_side, stable_uniform
+from calfrisk.storage import Folder
 from calfrisk.tables import CohortDataset
 
 __all__ = ["LATENT_SWAP", "SampledDays", "cohort_features", "part_rows", "sample_days"]
@@ -142,12 +143,12 @@ def part_rows(
 
 
 def _dataset_part_rows(
-    dataset: CohortDataset, cfg: TrainConfig, lovdal: bool, latent: bool, index: int
+    root: Folder, cfg: TrainConfig, lovdal: bool, latent: bool, files: dict[str, str]
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
-    """:func:`part_rows` of one part of a cohort folder (a task a Dask worker can run)."""
-    return part_rows(
-        dataset.part(index, columns={"truth": _TRUTH_COLUMNS}), cfg, lovdal=lovdal, latent=latent
-    )
+    """:func:`part_rows` of one part of a cohort folder, given its files (a task a Dask worker can
+    run; it carries its own part's file names only)."""
+    tables = CohortDataset(root, [files], None).part(0, columns={"truth": _TRUTH_COLUMNS})
+    return part_rows(tables, cfg, lovdal=lovdal, latent=latent)
 
 
 def _memory_part_rows(
@@ -193,11 +194,14 @@ def sample_days(
         If no day is eligible, or no eligible training day has a strain.
     """
     if isinstance(source, CohortDataset):
-        n_parts, task = len(source.parts), functools.partial(_dataset_part_rows, source, cfg, lovdal, latent)
+        items = source.parts
+        task = functools.partial(_dataset_part_rows, source.root, cfg, lovdal, latent)
         engine = engine or Engine("threads", n_jobs=n_jobs)
     else:
-        n_parts, task = 1, functools.partial(_memory_part_rows, source, cfg, lovdal, latent)
+        items = [0]
+        task = functools.partial(_memory_part_rows, source, cfg, lovdal, latent)
         engine = Engine("threads")
+    n_parts = len(items)
     rates = _rates(cfg)
     samples = {
         side: BoundedSample(rates[side], getattr(cfg.sampling, side).max_rows) for side in ("train", "test")
@@ -205,7 +209,7 @@ def sample_days(
     counts = {side: {"eligible_days": 0, "positive_days": 0} for side in samples}
     example = None
     # Parts finish in any order: the samples and the sums do not depend on it.
-    for done, (index, (rows, part_counts, head)) in enumerate(engine.map(task, range(n_parts)), start=1):
+    for done, (index, (rows, part_counts, head)) in enumerate(engine.map(task, items), start=1):
         if index == 0:
             example = head
         for side, sample in samples.items():

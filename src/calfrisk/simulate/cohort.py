@@ -390,17 +390,18 @@ _PROCESS_WORKSPACE = _Workspace()
 
 def _write_chunk(
     cfg: CohortConfig,
-    seeds: list[np.random.SeedSequence],
+    n_chunks: int,
     root: Folder,
     params: SimParams,
     workspace: _Workspace | None,
-    chunk: int,
+    task: tuple[int, np.random.SeedSequence],
 ) -> CohortSummary:
-    tables, summary = _simulate_chunk(cfg, chunk, seeds[chunk], params, workspace or _PROCESS_WORKSPACE)
+    chunk, seed = task
+    tables, summary = _simulate_chunk(cfg, chunk, seed, params, workspace or _PROCESS_WORKSPACE)
     for name in TABLES:
         # A chunk run again (its worker died) replaces its files whole.
         write = functools.partial(pq.write_table, tables[name], **WRITE_OPTIONS[name])
-        root.write(_part_path(name, chunk, len(seeds)), write)
+        root.write(_part_path(name, chunk, n_chunks), write)
     return summary
 
 
@@ -452,9 +453,9 @@ def simulate_cohort(
     # Threads share one workspace per thread for this call only (freed when the call returns).
     workspace = None if engine.distributed else _Workspace()
     with atomic_folder(out_dir, overwrite=overwrite) as staging:
-        task = functools.partial(_write_chunk, cfg, seeds, staging, params, workspace)
+        task = functools.partial(_write_chunk, cfg, n_chunks, staging, params, workspace)
         parts: dict[int, CohortSummary] = {}
-        for chunk, summary in engine.map(task, range(n_chunks)):
+        for chunk, summary in engine.map(task, enumerate(seeds)):
             parts[chunk] = summary
             if progress is not None:
                 progress(len(parts), n_chunks)

@@ -85,18 +85,17 @@ def _chunk_oracle(
     return out[scored.ravel()].reset_index(drop=True)
 
 
-def _masked_chunk_oracle(
+def _chunk_task(
     cfg: CohortConfig,
-    seeds: list[np.random.SeedSequence],
-    wanted: np.ndarray,
     horizon: int,
     n_rollouts: int,
     rollout_seed: int,
-    masks: dict[int, np.ndarray | None],
-    chunk: int,
+    task: tuple[int, np.random.SeedSequence, np.ndarray, np.ndarray | None],
 ) -> pd.DataFrame:
-    """One chunk of :func:`oracle_risk` (a task a Dask worker can run)."""
-    return _chunk_oracle(cfg, chunk, seeds[chunk], wanted, horizon, n_rollouts, rollout_seed, masks[chunk])
+    """One chunk of :func:`oracle_risk` (a task a Dask worker can run): the chunk, its seed, its
+    wanted athletes and their mask of days carry with it, nothing of the other chunks'."""
+    chunk, seed, wanted, mask = task
+    return _chunk_oracle(cfg, chunk, seed, wanted, horizon, n_rollouts, rollout_seed, mask)
 
 
 def _day_masks(
@@ -168,11 +167,10 @@ def oracle_risk(
     seeds = chunk_seeds(cfg)
     masks = {c: None for c in chunks} if days is None else _day_masks(cfg, wanted, days, chunks)
     engine = engine or Engine("threads", n_jobs=n_jobs)
-    task = functools.partial(
-        _masked_chunk_oracle, cfg, seeds, wanted, horizon, n_rollouts, random_state, masks
-    )
+    task = functools.partial(_chunk_task, cfg, horizon, n_rollouts, random_state)
+    items = [(c, seeds[c], wanted[wanted // size == c], masks[c]) for c in chunks]
     parts = {}
-    for index, part in engine.map(task, chunks):
+    for index, part in engine.map(task, items):
         parts[index] = part
         if progress is not None:
             progress(len(parts), len(chunks))
