@@ -140,7 +140,8 @@ def test_no_import_cycle_between_modules() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("module", SIMULATOR)
 def test_simulator_layers_import_no_learning_tracking_or_cli_library(module: str) -> None:
-    found = _modules_after(f"import {module}") & {"mlflow", "click", "rich", "sklearn"}
+    # distributed too: Dask is an optional extra, imported only when asked for.
+    found = _modules_after(f"import {module}") & {"mlflow", "click", "rich", "sklearn", "distributed"}
     assert not found
 
 
@@ -148,8 +149,26 @@ def test_simulator_layers_import_no_learning_tracking_or_cli_library(module: str
 @pytest.mark.parametrize("module", LEARNING)
 def test_learning_layers_do_not_import_tracking_or_cli_libraries(module: str) -> None:
     # rich is not checked here: scikit-learn >= 1.9 imports it for its progress callbacks.
-    found = _modules_after(f"import {module}") & {"mlflow", "click"}
+    found = _modules_after(f"import {module}") & {"mlflow", "click", "distributed"}
     assert not found
+
+
+@pytest.mark.slow
+def test_a_threaded_simulation_and_training_never_import_dask(tmp_path) -> None:
+    # The threaded engine works where the optional Dask extra is not installed.
+    loaded = _modules_after(
+        "from calfrisk.config import load_cohort_config, load_train_config\n"
+        "from calfrisk.simulate import simulate_cohort\n"
+        "from calfrisk.learn.train import train_models\n"
+        "from calfrisk.tables import open_cohort\n"
+        "cfg = load_cohort_config(overrides={'cohort': {'n_athletes': 60, 'n_days': 60}})\n"
+        f"simulate_cohort(cfg, {str(tmp_path / 'c')!r})\n"
+        "tiny = {'models': {'gbm': {'params': {'max_iter': 5}}}, 'latent': [], 'evaluation': {'n_boot': 2},"
+        " 'data': {'min_history_days': 14}}\n"
+        f"data = open_cohort({str(tmp_path / 'c')!r})\n"
+        "train_models(data, load_train_config(overrides=tiny), models=['gbm'])"
+    )
+    assert "calfrisk" in loaded and not loaded & {"distributed", "dask"}
 
 
 @pytest.mark.slow
