@@ -97,6 +97,24 @@ def test_permuting_a_group_costs_what_its_features_carry() -> None:
     assert table.index[0] == "both"
 
 
+def test_weighted_permutation_scores_the_days_the_rows_stand_for() -> None:
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(3000, 2)), columns=["signal", "noise"])
+    y = (X["signal"] + rng.normal(size=len(X)) > 1.5).to_numpy().astype(int)
+    model = LogisticRegression().fit(X, y)
+    groups = {"signal": ("signal",), "noise": ("noise",)}
+    plain = grouped_permutation_importance(model, X, y, groups, n_repeats=2)
+    ones = grouped_permutation_importance(model, X, y, groups, n_repeats=2, sample_weight=np.ones(len(y)))
+    pd.testing.assert_frame_equal(plain, ones)
+    w = np.where(y == 1, 1.0, 20.0)  # a case-control sample's weights
+    weighted = grouped_permutation_importance(model, X, y, groups, n_repeats=2, sample_weight=w)
+    from sklearn.metrics import roc_auc_score
+
+    expected = roc_auc_score(y, model.predict_proba(X)[:, 1], sample_weight=w)
+    assert weighted["baseline"].iloc[0] == pytest.approx(expected)
+    assert weighted.set_index("group").loc["signal", "importance"] > 0.2
+
+
 def test_compare_effects_on_the_sample_model(sample_model) -> None:
     # The committed sample cohort and a model trained on it: one row per factor, the controls
     # without a true effect, the ratio and the verdicts as documented.

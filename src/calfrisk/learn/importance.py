@@ -20,6 +20,8 @@ above 1 that it overstates it; a factor without true effect should get a spread 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -50,6 +52,7 @@ def grouped_permutation_importance(
     scoring: str = "roc_auc",
     n_repeats: int = 5,
     random_state: int = 0,
+    sample_weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Drop in ``scoring`` when each group of features is permuted jointly across rows.
 
@@ -69,6 +72,9 @@ def grouped_permutation_importance(
         Permutations per group.
     random_state : int, default=0
         Seed of the permutations.
+    sample_weight : ndarray, optional
+        A case-control sample's weights: the score is the weighted one, for the days the rows
+        stand for.
 
     Returns
     -------
@@ -77,7 +83,7 @@ def grouped_permutation_importance(
     """
     from sklearn.metrics import get_scorer
 
-    scorer = get_scorer(scoring)
+    scorer = functools.partial(get_scorer(scoring), sample_weight=sample_weight)
     groups = groups or DRIVER_FACTORS
     rng = np.random.default_rng(random_state)
     baseline = scorer(estimator, X, y)
@@ -93,6 +99,26 @@ def grouped_permutation_importance(
             drops.append(baseline - scorer(estimator, shuffled, y))
         rows.append({"group": name, "importance": np.mean(drops), "std": np.std(drops), "baseline": baseline})
     return pd.DataFrame(rows).sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _weighted_sd(values: np.ndarray, weight: np.ndarray) -> float:
+    known = ~np.isnan(values)
+    if not known.any():
+        return float("nan")
+    mean = np.average(values[known], weights=weight[known])
+    return float(np.sqrt(np.average((values[known] - mean) ** 2, weights=weight[known])))
+
+
+def _weighted_corr(a: np.ndarray, b: np.ndarray, weight: np.ndarray | None) -> float:
+    """Pearson correlation over the rows where both are known, weighted when ``weight`` is given."""
+    known = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[known], b[known]
+    w = np.ones(len(a)) if weight is None else weight[known]
+    da, db = a - np.average(a, weights=w), b - np.average(b, weights=w)
+    return float(
+        np.average(da * db, weights=w)
+        / np.sqrt(np.average(da * da, weights=w) * np.average(db * db, weights=w))
+    )
 
 
 def model_factor_spread(classifier: object, X: pd.DataFrame) -> pd.Series:
@@ -197,6 +223,7 @@ def compare_effects(
     random_state: int = 0,
     noise_floor: float = 0.05,
     permutation: pd.DataFrame | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per risk factor: the model's importance and effect size beside the simulator's true effect.
 
@@ -217,6 +244,9 @@ def compare_effects(
         nothing (:func:`effect_verdict`).
     permutation : DataFrame, optional
         :func:`grouped_permutation_importance` of the same rows, if already computed.
+    sample_weight : ndarray, optional
+        A case-control sample's weights (rows as ``X``): spreads, correlations and the permutation
+        drop are the weighted ones, for the days the rows stand for.
 
     Returns
     -------
@@ -228,16 +258,21 @@ def compare_effects(
     true_spread, exposure = true_factor_spread(truth, days, horizon=horizon)
     contribution = factor_contributions(contributions(classifier, X))
     model_spread = contribution.std(ddof=0)
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    if w is not None:
+        true_spread = exposure.apply(lambda column: _weighted_sd(column.to_numpy(), w)).fillna(0.0)
+        model_spread = contribution.apply(lambda column: _weighted_sd(column.to_numpy(), w))
     if permutation is None:
         permutation = grouped_permutation_importance(
-            classifier, X, y, n_repeats=n_repeats, random_state=random_state
+            classifier, X, y, n_repeats=n_repeats, random_state=random_state, sample_weight=w
         )
     drop = permutation.set_index("group")["importance"]
     rows = []
     for factor in TRUTH_FACTORS:
         true, model = float(true_spread[factor]), float(model_spread[factor])
-        both = pd.DataFrame({"c": contribution[factor].to_numpy(), "e": exposure[factor].to_numpy()}).dropna()
-        corr = float(both["c"].corr(both["e"])) if true > 0 and model > 0 else float("nan")
+        corr = float("nan")
+        if true > 0 and model > 0:
+            corr = _weighted_corr(contribution[factor].to_numpy(), exposure[factor].to_numpy(), w)
         verdict = effect_verdict(true, model, noise_floor)
         rows.append(
             {
