@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from calfrisk.config import load_cohort_config
@@ -98,6 +99,18 @@ def test_a_trait_declared_once_flows_through_simulate_truth_features_importance_
     seen = json.loads(done.stdout.strip().splitlines()[-1])
 
     assert seen["package"].startswith(str(package))
+    # Declaring the trait left every other draw as it was: the same cohort without it (this
+    # package) draws the same runners. Only what the burn-in's strains shape (prior strains, where
+    # the trait's effect already acts) may differ.
+    from calfrisk.config import load_cohort_config
+    from calfrisk.simulate import simulate_cohort
+
+    plain = load_cohort_config(overrides={"cohort": {"n_athletes": 600, "n_days": 240, "seed": 11}})
+    simulate_cohort(plain, tmp_path / "plain")
+    shaped = ["toy_score", "prior_calf_strains"]
+    with_toy = pd.read_parquet(tmp_path / "cohort" / "athletes.parquet").drop(columns=shaped)
+    without = pd.read_parquet(tmp_path / "plain" / "athletes.parquet").drop(columns="prior_calf_strains")
+    pd.testing.assert_frame_equal(with_toy, without)
     assert seen["config_hazard_ratio"] == 3.0  # the config's default comes from the declaration
     assert seen["truth_max_rel_error"] < 1e-6  # float32 multipliers
     assert 8.0 < seen["trait_sd"] < 12.0
