@@ -149,6 +149,12 @@ def open_cohort(data_dir: str | Path) -> CohortDataset:
     InputError
         If the tables do not have the same parts, a file is unreadable or lacks a column, or the
         config is invalid.
+
+    Examples
+    --------
+    >>> dataset = open_cohort("data/synthetic/sample")
+    >>> len(dataset.parts), sorted(dataset.parts[0]), dataset.config.cohort.n_athletes
+    (1, ['athletes', 'injuries', 'shoes', 'training_log', 'truth'], 200)
     """
     root = locate(data_dir, parameter="data_dir")
     if not root.isdir():

@@ -103,6 +103,12 @@ def athlete_side(athlete_id: np.ndarray | pd.Series, test_fraction: float, seed:
     -------
     numpy.ndarray of bool
         True for a test athlete.
+
+    Examples
+    --------
+    >>> side = athlete_side(np.arange(10_000), 0.2, seed=0)
+    >>> round(float(side.mean()), 2), bool(athlete_side(np.array([42]), 0.2, seed=0)[0] == side[42])
+    (0.2, True)
     """
     return stable_uniform(athlete_id, None, seed, SPLIT_STREAM) < test_fraction
 

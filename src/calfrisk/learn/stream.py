@@ -192,6 +192,16 @@ def sample_days(
     ------
     InputError
         If no day is eligible, or no eligible training day has a strain.
+
+    Examples
+    --------
+    >>> from calfrisk.config import load_train_config
+    >>> from calfrisk.tables import open_cohort
+    >>> cfg = load_train_config(overrides={"sampling": {"train": {"negative_rate": 0.1}}})
+    >>> sample = sample_days(open_cohort("data/synthetic/sample"), cfg)
+    >>> counts = sample.counts["train"]
+    >>> counts["positive_rows"] == counts["positive_days"], set(sample.train["weight"]) == {1.0, 10.0}
+    (True, True)
     """
     if isinstance(source, CohortDataset):
         items = source.parts
