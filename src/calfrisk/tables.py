@@ -11,6 +11,7 @@ before any work and lets the learning steps read one part at a time (:meth:`Coho
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from calfrisk.exceptions import InputError, ParameterError
 from calfrisk.schema import PROFILE_COLUMNS, TABLES
 from calfrisk.storage import Folder, locate
 
-__all__ = ["REQUIRED_COLUMNS", "CohortDataset", "load_cohort", "open_cohort"]
+__all__ = ["REQUIRED_COLUMNS", "CohortDataset", "load_cohort", "open_cohort", "read_part"]
 
 #: The columns each table must have; others are carried along.
 REQUIRED_COLUMNS = {
@@ -48,12 +49,18 @@ def _read(folder: Folder, path: str, name: str, columns: list[str] | None = None
         raise InputError(
             f"{folder.show(path)}: not a readable Parquet table ({type(exc).__name__})"
         ) from None
-    missing = [
-        c for c in REQUIRED_COLUMNS[name] if c not in table.columns and (columns is None or c in columns)
-    ]
+    _require_columns(folder, path, name, table.columns, wanted=columns)
+    return table
+
+
+def _require_columns(
+    folder: Folder, path: str, name: str, present: Iterable[str], wanted: list[str] | None = None
+) -> None:
+    """Refuse a table file without a column the steps need (of those ``wanted``, when given)."""
+    present = set(present)
+    missing = [c for c in REQUIRED_COLUMNS[name] if c not in present and (wanted is None or c in wanted)]
     if missing:
         raise InputError(f"{folder.show(path)}: missing column(s) {', '.join(missing)}")
-    return table
 
 
 def _check_schema(folder: Folder, path: str, name: str) -> None:
@@ -67,9 +74,24 @@ def _check_schema(folder: Folder, path: str, name: str) -> None:
         raise InputError(
             f"{folder.show(path)}: not a readable Parquet table ({type(exc).__name__})"
         ) from None
-    missing = [c for c in REQUIRED_COLUMNS[name] if c not in columns]
-    if missing:
-        raise InputError(f"{folder.show(path)}: missing column(s) {', '.join(missing)}")
+    _require_columns(folder, path, name, columns)
+
+
+def read_part(
+    root: Folder, files: dict[str, str], columns: dict[str, list[str]] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The tables of one part of a cohort folder, given its files, each checked for its columns.
+
+    ``columns`` reads only those columns of the tables it names. A Dask worker calls this with the
+    part's own file names (:mod:`calfrisk.learn.stream`).
+
+    Raises
+    ------
+    InputError
+        Naming the file that cannot be read or lacks a column.
+    """
+    columns = columns or {}
+    return {name: _read(root, path, name, columns.get(name)) for name, path in files.items()}
 
 
 @dataclass(frozen=True)
@@ -95,17 +117,9 @@ class CohortDataset:
     def part(self, index: int, columns: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
         """The tables of one part (its athletes only), each checked for its required columns.
 
-        ``columns`` reads only those columns of the tables it names.
-
-        Raises
-        ------
-        InputError
-            Naming the file that cannot be read or lacks a column.
+        ``columns`` reads only those columns of the tables it names (see :func:`read_part`).
         """
-        columns = columns or {}
-        return {
-            name: _read(self.root, path, name, columns.get(name)) for name, path in self.parts[index].items()
-        }
+        return read_part(self.root, self.parts[index], columns)
 
 
 def _table_files(root: Folder, name: str) -> list[str]:

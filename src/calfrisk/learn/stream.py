@@ -26,7 +26,7 @@ from calfrisk.learn.labels import strain_labels
 from calfrisk.learn.panel import daily_panel
 from calfrisk.learn.sampling import SAMPLE_STREAM, BoundedSample, SamplingRates, athlete_side, stable_uniform
 from calfrisk.storage import Folder
-from calfrisk.tables import CohortDataset
+from calfrisk.tables import CohortDataset, read_part
 
 __all__ = ["LATENT_SWAP", "SampledDays", "cohort_features", "part_rows", "sample_days"]
 
@@ -147,7 +147,7 @@ def _dataset_part_rows(
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
     """:func:`part_rows` of one part of a cohort folder, given its files (a task a Dask worker can
     run; it carries its own part's file names only)."""
-    tables = CohortDataset(root, [files], None).part(0, columns={"truth": _TRUTH_COLUMNS})
+    tables = read_part(root, files, columns={"truth": _TRUTH_COLUMNS})
     return part_rows(tables, cfg, lovdal=lovdal, latent=latent)
 
 
