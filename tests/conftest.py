@@ -69,7 +69,7 @@ def sample_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from calfrisk.tracking.training import run_training
 
     overrides = {
-        "models": {"gbm": {"params": {"max_iter": 60}}},
+        "models": {"gbm": {"params": {"n_estimators": 60}}},
         "latent": [],
         "evaluation": {"n_boot": 10},
         "oracle": {"n_rollouts": 4},  # the oracle does not touch the model; kept cheap
@@ -90,7 +90,7 @@ TINY = """
 oracle: {n_rollouts: 8}
 evaluation: {n_boot: 20}
 models:
-  gbm: {params: {max_iter: 20}}
+  gbm: {params: {n_estimators: 20}}
   lovdal: {params: {n_bags: 2, max_iter: 16}}
 """
 

@@ -163,8 +163,8 @@ def test_a_threaded_simulation_and_training_never_import_dask(tmp_path) -> None:
         "from calfrisk.tables import open_cohort\n"
         "cfg = load_cohort_config(overrides={'cohort': {'n_athletes': 60, 'n_days': 60}})\n"
         f"simulate_cohort(cfg, {str(tmp_path / 'c')!r})\n"
-        "tiny = {'models': {'gbm': {'params': {'max_iter': 5}}}, 'latent': [], 'evaluation': {'n_boot': 2},"
-        " 'data': {'min_history_days': 14}}\n"
+        "tiny = {'models': {'gbm': {'params': {'n_estimators': 5}}}, 'latent': [],"
+        " 'evaluation': {'n_boot': 2}, 'data': {'min_history_days': 14}}\n"
         f"data = open_cohort({str(tmp_path / 'c')!r})\n"
         "train_models(data, load_train_config(overrides=tiny), models=['gbm'])"
     )

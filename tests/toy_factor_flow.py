@@ -62,7 +62,7 @@ def main(work: Path) -> dict[str, object]:
     config.write_text(
         yaml.safe_dump(
             {
-                "models": {"gbm": {"params": {"max_iter": 60}}},
+                "models": {"gbm": {"params": {"n_estimators": 60}}},
                 "latent": [],
                 "evaluation": {"n_boot": 10},
                 "oracle": {"n_rollouts": 4},

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
+from calfrisk.learn.boosting import GradientBoostedTrees
 from calfrisk.learn.estimators import gradient_boosting
 from calfrisk.learn.evaluate import athlete_folds
 from calfrisk.learn.explain import contributions
@@ -36,7 +36,7 @@ def data():
 
 def _stumps(data, **params) -> CalibratedClassifierCV:
     X, y, folds = data
-    return gradient_boosting(folds, max_iter=60, max_depth=1, learning_rate=0.2, **params).fit(X, y)
+    return gradient_boosting(folds, n_estimators=60, max_depth=1, learning_rate=0.2, **params).fit(X, y)
 
 
 def test_same_probabilities_and_contributions_bit_for_bit(data) -> None:
@@ -58,10 +58,10 @@ def test_same_probabilities_and_contributions_bit_for_bit(data) -> None:
 
 def test_only_the_default_form_compiles(data) -> None:
     X, y, folds = data
-    assert compile_classifier(_stumps(data, monotonic_cst=[1, 0, 0, 0, 0])) is not None
-    deeper = gradient_boosting(folds, max_iter=10, max_depth=2).fit(X, y)
-    isotonic = gradient_boosting(folds, max_iter=10, max_depth=1, method="isotonic").fit(X, y)
-    bare = HistGradientBoostingClassifier(max_iter=10, max_depth=1).fit(X, y)
+    assert compile_classifier(_stumps(data, monotone_constraints={"f0": 1})) is not None
+    deeper = gradient_boosting(folds, n_estimators=10, max_depth=2).fit(X, y)
+    isotonic = gradient_boosting(folds, n_estimators=10, max_depth=1, method="isotonic").fit(X, y)
+    bare = GradientBoostedTrees(n_estimators=10, max_depth=1).fit(X, y)
     linear = LogisticRegression().fit(X.fillna(0), y)
     for model in (deeper, isotonic, bare, linear):
         assert compile_classifier(model) is None
@@ -78,9 +78,20 @@ def test_it_is_made_not_fitted_and_checks_its_columns(data) -> None:
         compiled.predict_proba(X.to_numpy()[:, :4])
 
 
-def test_a_saved_default_model_loads_without_scikit_learns_ensembles(sample_model) -> None:
-    # What makes `calfrisk predict` start faster: loading the model and scoring a year of log
-    # never imports sklearn.ensemble (~0.2 s) in a fresh process.
+def test_trees_without_a_split_compile_too(data) -> None:
+    # A constraint against the data's one effect and a least gain above chance's leave the booster
+    # nothing to split: trees of a single leaf.
+    X, y, folds = data
+    X = X[["f0"]]
+    fitted = gradient_boosting(folds, n_estimators=20, gamma=20.0, monotone_constraints={"f0": -1}).fit(X, y)
+    compiled = compile_classifier(fitted)
+    assert any((fold.feature < 0).any() for fold in compiled.folds_)
+    np.testing.assert_array_equal(compiled.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_a_saved_default_model_loads_without_the_booster_library(sample_model) -> None:
+    # What makes `calfrisk predict` start fast: loading the model and scoring a year of log
+    # never imports XGBoost or sklearn.ensemble in a fresh process.
     code = (
         "import sys, datetime as dt\n"
         "from calfrisk.predict.persist import load_model\n"
@@ -93,7 +104,7 @@ def test_a_saved_default_model_loads_without_scikit_learns_ensembles(sample_mode
         "span = {'start': dt.date(2025, 3, 1), 'end': dt.date(2025, 3, 7)}\n"
         "result = forecast(log.sessions, model, meta, profile, **span)\n"
         "print(type(model[-1]).__name__, len(result.days), len(result.drivers) > 0)\n"
-        "print(sorted(m for m in sys.modules if m.startswith('sklearn.ensemble')))\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('sklearn.ensemble', 'xgboost'))))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.splitlines() == ["StumpEnsemble 7 True", "[]"]

@@ -22,7 +22,7 @@ def test_gbm_is_calibrated_on_held_out_athletes() -> None:
     from calfrisk.tables import load_cohort
 
     tables, _ = load_cohort(ROOT / "data" / "synthetic" / "sample")
-    overrides = {"models": {"gbm": {"params": {"max_iter": 60}}}, "evaluation": {"n_boot": 10}}
+    overrides = {"models": {"gbm": {"params": {"n_estimators": 60}}}, "evaluation": {"n_boot": 10}}
     result = train_models(tables, load_train_config(overrides=overrides), models=["gbm"])
     y, p = result.predictions["label"].to_numpy(), result.predictions["gbm"].to_numpy()
     assert expected_calibration_error(y, p) < 0.02

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import pickle
@@ -27,7 +28,7 @@ def fitted(small_tables):
     y = panel.groupby("athlete_id")["strain_onset"].shift(-1, fill_value=False).to_numpy()
     folds = athlete_folds(panel["athlete_id"].to_numpy(), 3)
     model = Pipeline(
-        [("features", LoadFeatures()), ("classifier", gradient_boosting(folds, max_iter=10, max_depth=1))]
+        [("features", LoadFeatures()), ("classifier", gradient_boosting(folds, n_estimators=10, max_depth=1))]
     )
     return model.fit(panel, y), panel
 
@@ -49,6 +50,22 @@ def test_round_trip_predicts_the_same(fitted, tmp_path: Path) -> None:
     # The calibration folds are exported as their splitter, not as every training row's position.
     assert (tmp_path / "m" / MODEL_FILE).stat().st_size < 2_000_000
     assert isinstance(model[-1].cv, list), "exporting must not change the caller's model"
+
+
+def test_a_model_stored_as_fitted_round_trips_through_the_allow_list(fitted, tmp_path: Path) -> None:
+    # Trees deeper than stumps do not compile: the pipeline, XGBoost's booster inside, is pickled.
+    from calfrisk.learn.boosting import GradientBoostedTrees
+
+    model, panel = fitted
+    booster = GradientBoostedTrees(n_estimators=10, max_depth=2)
+    deeper = copy.deepcopy(model).set_params(classifier__estimator=booster)
+    deeper.fit(panel, panel.groupby("athlete_id")["strain_onset"].shift(-1, fill_value=False).to_numpy())
+    rows = panel.head(500)
+    save_model(deeper, tmp_path / "m", {})
+    assert b"xgboost.core" in (tmp_path / "m" / MODEL_FILE).read_bytes()
+    loaded, _ = load_model(tmp_path / "m")
+    assert isinstance(loaded[-1].calibrated_classifiers_[0].estimator, GradientBoostedTrees)
+    np.testing.assert_array_equal(loaded.predict_proba(rows), deeper.predict_proba(rows))
 
 
 def test_changed_bytes_are_refused_by_the_hash(fitted, tmp_path: Path) -> None:
@@ -141,3 +158,18 @@ def test_a_version_3_directory_with_the_old_module_names_still_loads(fitted, tmp
     (directory / METADATA_FILE).write_text(json.dumps({**meta, "format_version": 3}))
     loaded, _ = load_model(directory)
     assert np.array_equal(loaded.predict_proba(panel), load_model(tmp_path / "m")[0].predict_proba(panel))
+
+
+def test_mlflows_skops_copy_names_only_trusted_types(fitted) -> None:
+    # MLflow's scikit-learn flavour stores the fitted pipeline with skops, trusting TRUSTED_TYPES.
+    import skops.io
+
+    from calfrisk.predict.persist import TRUSTED_TYPES, export_copy
+
+    model, panel = fitted
+    data = skops.io.dumps(export_copy(model, compiled=False))
+    untrusted = set(skops.io.get_untrusted_types(data=data))
+    assert {"xgboost.core.Booster", "calfrisk.learn.boosting.GradientBoostedTrees"} <= untrusted
+    assert untrusted <= set(TRUSTED_TYPES)
+    loaded = skops.io.loads(data, trusted=list(TRUSTED_TYPES))
+    np.testing.assert_array_equal(loaded.predict_proba(panel.head(300)), model.predict_proba(panel.head(300)))

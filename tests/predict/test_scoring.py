@@ -230,7 +230,7 @@ def test_the_default_model_follows_the_evidence_direction_of_each_constrained_ef
     from calfrisk.learn.explain import contributions
 
     model, meta = loaded
-    directions = load_train_config().models["gbm"].params["monotonic_cst"]
+    directions = load_train_config().models["gbm"].params["monotone_constraints"]
     medians = pd.Series(meta["feature_medians"])
     grid = np.linspace(0.0, 1.0, 41)
     span = {"age": 90.0, "shoes_28d": 4.0, "days_since_return": 365.0}

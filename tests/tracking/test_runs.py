@@ -21,7 +21,7 @@ def test_run_is_tracked_with_params_metrics_plots_and_champion(trained, monkeypa
     runs = mlflow.search_runs(experiment_names=["test"])
     assert len(runs) == 1
     run = runs.iloc[0]
-    assert run["params.models.gbm.params.max_iter"] == "20"
+    assert run["params.models.gbm.params.n_estimators"] == "20"
     assert run["params.data.horizon_days"] == "7"
     assert run["params.sampling.train.negative_rate"] == "1.0"
     # The sample's counts: every eligible day kept at the default rate, nothing thinned.

@@ -18,6 +18,7 @@ _EXPORTS = {
     "band_of": "bands",
     "band_outcomes": "bands",
     "real_world_risk": "bands",
+    "GradientBoostedTrees": "boosting",
     "BalancedBaggingClassifier": "estimators",
     "ZoneRuleClassifier": "estimators",
     "gradient_boosting": "estimators",

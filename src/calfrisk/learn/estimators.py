@@ -3,8 +3,9 @@
 All estimators take the feature table of :class:`calfrisk.learn.features.LoadFeatures` (a DataFrame with
 the feature names as columns) and follow the scikit-learn estimator contract.
 
-- :func:`gradient_boosting`: HistGradientBoostingClassifier, calibrated (Platt scaling by default) on
-  athletes the booster did not see: scikit-learn's CalibratedClassifierCV over athlete-grouped folds.
+- :func:`gradient_boosting`: gradient-boosted trees (XGBoost, :mod:`calfrisk.learn.boosting`),
+  calibrated (Platt scaling by default) on athletes the booster did not see: scikit-learn's
+  CalibratedClassifierCV over athlete-grouped folds.
 - :func:`logistic`: standardised logistic regression on the same features.
 - :class:`ZoneRuleClassifier`: a coaching rule as a calibrated classifier, e.g. the ACWR zones
   (< 0.8, 0.8-1.5, >= 1.5; Gabbett 2016) or the "10 % rule" (week-over-week increase > 10 %).
@@ -24,6 +25,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from calfrisk.learn.boosting import GradientBoostedTrees
+
 __all__ = [
     "BalancedBaggingClassifier",
     "ZoneRuleClassifier",
@@ -35,7 +38,7 @@ __all__ = [
 def gradient_boosting(
     folds: list[tuple[np.ndarray, np.ndarray]], *, method: str = "sigmoid", **params: object
 ) -> CalibratedClassifierCV:
-    """HistGradientBoostingClassifier calibrated on held-out athletes.
+    """Gradient-boosted trees calibrated on held-out athletes.
 
     Parameters
     ----------
@@ -45,9 +48,10 @@ def gradient_boosting(
     method : {"sigmoid", "isotonic"}, default="sigmoid"
         Calibration map.
     **params
-        HistGradientBoostingClassifier parameters (the ``estimator`` section of the train config).
+        :class:`~calfrisk.learn.boosting.GradientBoostedTrees` parameters (XGBoost's names; the
+        ``params`` of the train config's ``gbm``).
     """
-    booster = HistGradientBoostingClassifier(**params)
+    booster = GradientBoostedTrees(**params)
     return CalibratedClassifierCV(booster, method=method, cv=folds, ensemble=True)
 
 

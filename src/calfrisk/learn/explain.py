@@ -6,8 +6,9 @@ the shap package (whose import alone costs more than ``calfrisk predict``'s whol
 
 - gradient boosting with stumps (``max_depth=1``, the default): each tree splits one feature, so a
   feature's SHAP value is the sum, over the trees that split it, of the leaf it reaches minus the
-  tree's mean leaf weighted by training cover. This is what ``shap.TreeExplainer`` computes
-  (``feature_perturbation="tree_path_dependent"``); the tests check the two agree.
+  tree's mean leaf weighted by training cover (Hessian weight). This is what XGBoost's own
+  ``pred_contribs`` and ``shap.TreeExplainer`` (``feature_perturbation="tree_path_dependent"``)
+  compute; the tests check they agree.
 - Platt calibration (scikit-learn's sigmoid) is affine in the booster's log-odds, so the terms are
   scaled by its slope; an ensemble of calibrated folds averages them.
 - standardised logistic regression: ``coef * (x - mean) / scale``.
@@ -67,7 +68,7 @@ def _fold_terms(fold: StumpFold, X: np.ndarray) -> tuple[float, np.ndarray]:
     for value in fold.left[~split]:  # single-leaf trees shift every row alike
         base += float(value)
     feature = fold.feature[split]
-    values = X[:, feature]
+    values = fold.values(X)[:, feature]
     goes_left = np.where(np.isnan(values), fold.missing_left[split], values <= fold.threshold[split])
     centred = np.where(goes_left, fold.left[split], fold.right[split]) - fold.mean[split]
     terms = np.zeros((X.shape[0], X.shape[1]))
@@ -78,17 +79,13 @@ def _fold_terms(fold: StumpFold, X: np.ndarray) -> tuple[float, np.ndarray]:
     return base + float(np.sum(fold.mean[split])), terms
 
 
-def _stump_terms(booster: object, X: np.ndarray) -> tuple[float, np.ndarray]:
-    """Exact SHAP values of a stump HistGradientBoostingClassifier's raw score (log-odds)."""
-    return _fold_terms(stump_fold(booster), X)
-
-
 def _booster_terms(estimator: object, X: np.ndarray) -> tuple[float, np.ndarray]:
-    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import Pipeline
 
-    if isinstance(estimator, HistGradientBoostingClassifier):
-        return _stump_terms(estimator, X)
+    from calfrisk.learn.boosting import GradientBoostedTrees
+
+    if isinstance(estimator, GradientBoostedTrees):
+        return _fold_terms(stump_fold(estimator), X)
     if isinstance(estimator, Pipeline) and len(estimator.steps) == 2:
         scaler, linear = estimator[0], estimator[-1]
         if hasattr(scaler, "mean_") and hasattr(linear, "coef_") and linear.coef_.shape[0] == 1:
@@ -105,7 +102,7 @@ def contributions(classifier: object, X: pd.DataFrame) -> Attribution:
     ----------
     classifier : estimator
         The fitted classifier step of a calfrisk pipeline: a CalibratedClassifierCV (sigmoid) over
-        HistGradientBoostingClassifier stumps, its compiled form
+        :class:`~calfrisk.learn.boosting.GradientBoostedTrees` stumps, its compiled form
         (:class:`calfrisk.learn.stumps.StumpEnsemble`,
         what a model directory holds), a bare booster, or a StandardScaler and LogisticRegression
         pipeline.

@@ -1,24 +1,20 @@
 """The one place calfrisk touches scikit-learn's private names.
 
-calfrisk reads fitted scikit-learn models closely: a boosted model's stumps (to store it compactly
-and explain it exactly), a sigmoid calibrator's Platt parameters, the error a bad parameter raises,
-and the classes a stored model may contain. scikit-learn keeps these private, so they may move in
-any release; everything that depends on them is here, and the tests that exercise it (stumps
-against the fitted model bit for bit, contributions against SHAP, the model-file allow-list) fail
-when one moves.
+calfrisk reads fitted scikit-learn models closely: a sigmoid calibrator's Platt parameters (to
+store the default model compactly and explain it exactly), the error a bad parameter raises, and
+the classes a stored model may contain. scikit-learn keeps these private, so they may move in any
+release; everything that depends on them is here, and the tests that exercise it (the compiled
+model against the fitted one bit for bit, the model-file allow-list) fail when one moves.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 
 __all__ = [
     "PICKLED_CLASSES",
     "SKOPS_TRUSTED_CLASSES",
     "InvalidParameterError",
-    "booster_baseline",
-    "booster_trees",
     "is_sigmoid_calibrator",
 ]
 
@@ -54,20 +50,6 @@ SKOPS_TRUSTED_CLASSES: tuple[str, ...] = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.model_selection._split.GroupKFold",
 )
-
-
-def booster_trees(booster: object) -> list:
-    """The fitted trees of a binary ``HistGradientBoostingClassifier``: one node array per iteration.
-
-    Each is a structured array with ``is_leaf``, ``value``, ``count``, ``feature_idx``,
-    ``num_threshold``, ``missing_go_to_left``, ``left``, ``right`` and ``is_categorical``.
-    """
-    return [predictor.nodes for (predictor,) in booster._predictors]
-
-
-def booster_baseline(booster: object) -> float:
-    """The raw score a ``HistGradientBoostingClassifier`` starts from (before its first tree)."""
-    return float(np.ravel(booster._baseline_prediction)[0])
 
 
 def is_sigmoid_calibrator(calibrator: object) -> bool:

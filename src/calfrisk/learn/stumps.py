@@ -1,13 +1,14 @@
 """The default model as ``calfrisk predict`` loads it: Platt-calibrated boosted stumps as arrays.
 
-Unpickling a scikit-learn ``HistGradientBoostingClassifier`` imports all of ``sklearn.ensemble``
-(bagging, forests, stacking, ...: ~0.2 s, a third of ``predict``'s cold-start budget) and rebuilds
-one tree object per boosting iteration. The default model needs none of that: it is a
-``CalibratedClassifierCV`` (sigmoid, one calibrated booster per athlete-grouped fold) over stumps,
-and a stump is a feature, a threshold, the side missing values take and two leaf values.
-:func:`compile_classifier` reads those from the fitted model; :class:`StumpEnsemble` computes the
-same probabilities in the same floating-point order, so they are equal bit for bit (the tests
-check it), and the exact contributions of :mod:`calfrisk.learn.explain` come from the same arrays.
+Unpickling the fitted pipeline imports XGBoost and scikit-learn's calibration machinery and
+rebuilds a booster per calibration fold; ``predict``'s cold-start budget has no room for that. The
+default model needs none of it: it is a ``CalibratedClassifierCV`` (sigmoid, one calibrated booster
+per athlete-grouped fold) over stumps, and a stump is a feature, a threshold, the side missing
+values take and two leaf values. :func:`compile_classifier` reads those from the fitted model;
+:class:`StumpEnsemble` computes the same probabilities in the same floating-point order (XGBoost's:
+features and sums in single precision, from the booster's starting log-odds), so they are equal bit
+for bit (the tests check it), and the exact contributions of :mod:`calfrisk.learn.explain` come from
+the same arrays.
 
 :func:`calfrisk.predict.persist.save_model` stores this form when the model allows it (stumps, sigmoid
 calibration, two classes) and the fitted pipeline otherwise.
@@ -22,7 +23,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from calfrisk.exceptions import NotAdditiveError
-from calfrisk.learn.sklearn_compat import booster_baseline, booster_trees, is_sigmoid_calibrator
+from calfrisk.learn.sklearn_compat import is_sigmoid_calibrator
 
 __all__ = ["StumpEnsemble", "StumpFold", "compile_classifier", "stump_fold"]
 
@@ -38,7 +39,8 @@ class StumpFold:
     feature : ndarray of int
         Feature index each tree splits; -1 for a tree that is a single leaf (``left`` holds it).
     threshold : ndarray of float
-        A value goes left when ``value <= threshold``.
+        A value goes left when ``value <= threshold`` (compared in single precision when
+        ``single`` is set).
     missing_left : ndarray of bool
         Whether a missing value goes left.
     left, right : ndarray of float
@@ -47,6 +49,9 @@ class StumpFold:
         Each tree's leaf value averaged over its training cover (exact contributions centre on it).
     slope, intercept : float
         Platt scaling as scikit-learn fits it: ``p = 1 / (1 + exp(slope * raw + intercept))``.
+    single : bool
+        Features, leaf values and the raw score's running sum are single precision (XGBoost);
+        False for the double-precision folds of model files written before calfrisk used XGBoost.
     """
 
     baseline: float
@@ -58,19 +63,27 @@ class StumpFold:
     mean: np.ndarray
     slope: float
     intercept: float
+    single: bool = False
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        """The feature values the trees compare: ``X`` in the booster's precision."""
+        return X.astype(np.float32) if self.single else X
 
     def decision(self, X: np.ndarray) -> np.ndarray:
-        """The booster's raw score of each row, summed tree by tree as scikit-learn sums it."""
-        raw = np.zeros(X.shape[0])
-        raw += self.baseline
+        """The booster's raw score of each row, summed tree by tree as the booster sums it."""
+        dtype = np.float32 if self.single else np.float64
+        X = self.values(X)
+        raw = np.zeros(X.shape[0], dtype=dtype)
+        raw += dtype(self.baseline)
+        left, right = self.left.astype(dtype), self.right.astype(dtype)
         for k, j in enumerate(self.feature):
             if j < 0:
-                raw += self.left[k]
+                raw += left[k]
                 continue
             x = X[:, j]
             side = np.where(np.isnan(x), self.missing_left[k], x <= self.threshold[k])
-            raw += np.where(side, self.left[k], self.right[k])
-        return raw
+            raw += np.where(side, left[k], right[k])
+        return raw.astype(np.float64)
 
     def positive_proba(self, X: np.ndarray) -> np.ndarray:
         """Platt-calibrated probability of the positive class."""
@@ -80,9 +93,10 @@ class StumpFold:
 
 
 def stump_fold(booster: object, slope: float = -1.0, intercept: float = 0.0) -> StumpFold:
-    """The stumps of a fitted binary ``HistGradientBoostingClassifier`` as a :class:`StumpFold`.
+    """The stumps of a fitted :class:`~calfrisk.learn.boosting.GradientBoostedTrees` as a :class:`StumpFold`.
 
-    The default slope and intercept leave the raw score uncalibrated (``p = expit(raw)``).
+    The default slope and intercept leave the raw score uncalibrated (``p = expit(raw)``). Each
+    tree's cover is its Hessian weight, as XGBoost's own contributions take it.
 
     Raises
     ------
@@ -90,29 +104,30 @@ def stump_fold(booster: object, slope: float = -1.0, intercept: float = 0.0) -> 
         If a tree has more than one split or splits a categorical feature.
     """
     feature, threshold, missing_left, left_v, right_v, mean_v = [], [], [], [], [], []
-    for nodes in booster_trees(booster):
-        root = nodes[0]
-        if root["is_leaf"]:
-            value = float(root["value"])
+    for tree in booster.trees():
+        children, value = tree["left_children"], np.asarray(tree["split_conditions"], dtype=np.float32)
+        if children[0] == -1:  # a tree that found no split: one leaf for every row
             for column, item in zip(
                 (feature, threshold, missing_left, left_v, right_v, mean_v),
-                (-1, np.nan, False, value, value, value),
+                (-1, np.nan, False, value[0], value[0], value[0]),
                 strict=True,
             ):
                 column.append(item)
             continue
-        if len(nodes) != 3 or root["is_categorical"]:
+        left, right = children[0], tree["right_children"][0]
+        if len(children) != 3 or tree["split_type"][0] != 0:
             raise NotAdditiveError("gradient boosting with trees deeper than one split (max_depth > 1)")
-        left, right = nodes[root["left"]], nodes[root["right"]]
-        cover = float(left["count"] + right["count"])
-        feature.append(int(root["feature_idx"]))
-        threshold.append(float(root["num_threshold"]))
-        missing_left.append(bool(root["missing_go_to_left"]))
-        left_v.append(float(left["value"]))
-        right_v.append(float(right["value"]))
-        mean_v.append(float((left["count"] * left["value"] + right["count"] * right["value"]) / cover))
+        cover = np.asarray(tree["sum_hessian"], dtype=np.float64)
+        feature.append(int(tree["split_indices"][0]))
+        # XGBoost sends a value left when value < threshold: the same as <= the float below it.
+        threshold.append(np.nextafter(value[0], np.float32(-np.inf)))
+        missing_left.append(bool(tree["default_left"][0]))
+        left_v.append(value[left])
+        right_v.append(value[right])
+        weights = cover[[left, right]]
+        mean_v.append(float(weights @ value[[left, right]].astype(np.float64)) / float(weights.sum()))
     return StumpFold(
-        baseline=booster_baseline(booster),
+        baseline=float(np.float32(booster.intercept_)),
         feature=np.asarray(feature, dtype=np.intp),
         threshold=np.asarray(threshold, dtype=float),
         missing_left=np.asarray(missing_left, dtype=bool),
@@ -121,6 +136,7 @@ def stump_fold(booster: object, slope: float = -1.0, intercept: float = 0.0) -> 
         mean=np.asarray(mean_v, dtype=float),
         slope=float(slope),
         intercept=float(intercept),
+        single=True,
     )
 
 
@@ -176,8 +192,8 @@ def compile_classifier(classifier: object) -> StumpEnsemble | None:
     Parameters
     ----------
     classifier : estimator
-        A fitted ``CalibratedClassifierCV`` with sigmoid calibration over binary
-        ``HistGradientBoostingClassifier`` stumps (calfrisk's default ``gbm``).
+        A fitted ``CalibratedClassifierCV`` with sigmoid calibration over
+        :class:`~calfrisk.learn.boosting.GradientBoostedTrees` stumps (calfrisk's default ``gbm``).
 
     Returns
     -------
@@ -185,14 +201,15 @@ def compile_classifier(classifier: object) -> StumpEnsemble | None:
         None for any other classifier (deeper trees, isotonic calibration, another learner).
     """
     from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from calfrisk.learn.boosting import GradientBoostedTrees
 
     if not isinstance(classifier, CalibratedClassifierCV) or len(classifier.classes_) != 2:
         return None
     folds = []
     for calibrated in classifier.calibrated_classifiers_:
         booster, calibrators = calibrated.estimator, calibrated.calibrators
-        if not isinstance(booster, HistGradientBoostingClassifier) or len(calibrators) != 1:
+        if not isinstance(booster, GradientBoostedTrees) or len(calibrators) != 1:
             return None
         if not is_sigmoid_calibrator(calibrators[0]) or len(booster.classes_) != 2:
             return None

@@ -53,9 +53,19 @@ RENAMED_GLOBALS: dict[str, str] = {
     "calfrisk.model.ZoneRuleClassifier": "calfrisk.learn.estimators.ZoneRuleClassifier",
 }
 
+#: XGBoost's classes in a fitted pipeline that is not stored compiled (deeper trees, isotonic
+#: calibration): the booster pickles its model as bytes, which XGBoost parses as data.
+BOOSTER_CLASSES: tuple[str, ...] = (
+    "builtins.bytearray",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBClassifier",
+)
+
 #: Types a calfrisk model may contain beyond those skops trusts by default (MLflow's copy).
 TRUSTED_TYPES: tuple[str, ...] = (
     "calfrisk.learn.features.LoadFeatures",
+    "calfrisk.learn.boosting.GradientBoostedTrees",
+    *BOOSTER_CLASSES,
     "calfrisk.learn.estimators.BalancedBaggingClassifier",
     "calfrisk.learn.estimators.ZoneRuleClassifier",
     *SKOPS_TRUSTED_CLASSES,
@@ -88,8 +98,10 @@ ALLOWED_GLOBALS: frozenset[str] = frozenset(
         "calfrisk.learn.stumps.StumpEnsemble",
         "calfrisk.learn.stumps.StumpFold",
         "calfrisk.learn.features.LoadFeatures",
+        "calfrisk.learn.boosting.GradientBoostedTrees",
         "calfrisk.learn.estimators.BalancedBaggingClassifier",
         "calfrisk.learn.estimators.ZoneRuleClassifier",
+        *BOOSTER_CLASSES,
         *PICKLED_CLASSES,
     )
 )
