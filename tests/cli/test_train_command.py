@@ -77,6 +77,8 @@ def test_model_directory_loads_without_mlflow_and_predicts(trained, small_tables
         ("drop_column", "distance_km"),
         ("horizon_zero", "horizon_days"),
         ("unknown_model", "unknown model"),
+        ("old_param", "models.gbm.params: GradientBoostedTrees.__init__() got an unexpected keyword"),
+        ("constraint", "models.gbm.params.monotone_constraints: 'speed' is not a feature"),
         ("models_flag", "--models"),
         ("horizon_too_long", "no eligible day: a day needs"),
         ("drop_part", "truth.parquet/part-00001.parquet: missing (the other tables have this part)"),
@@ -111,6 +113,10 @@ def test_bad_input_is_one_line_exit_2_nothing_logged(
         config.write_text(TINY + "data: {horizon_days: 400}\n")
     elif setup == "unknown_model":
         config.write_text(TINY + "models: {xgboost: {params: {}}}\n")
+    elif setup == "old_param":  # scikit-learn's name, from before the booster was XGBoost
+        config.write_text(TINY + "models: {gbm: {params: {max_iter: 20}}}\n")
+    elif setup == "constraint":
+        config.write_text(TINY + "models: {gbm: {params: {monotone_constraints: {speed: 1}}}}\n")
     else:
         extra = ["--models", "gbm,forest"]
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")

@@ -200,6 +200,33 @@ class BalancedBaggingClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def check_model(name: str, calibration: str | None, params: dict, features: list[str]) -> None:
+    """Refuse a model's parameters before any data is read: unknown keys, constraints on no feature.
+
+    Values are checked by the estimator when it is fitted.
+
+    Parameters
+    ----------
+    name, calibration, params
+        As :func:`build_model` takes them.
+    features : list of str
+        The feature columns the model will be fitted on.
+
+    Raises
+    ------
+    InputError
+        Naming ``models.<name>.params`` and the key.
+    """
+    from calfrisk.exceptions import InputError
+
+    build_model(name, calibration, params, folds=[])
+    constraints = params.get("monotone_constraints") if name == "gbm" else None
+    if isinstance(constraints, dict):
+        unknown = sorted(set(constraints) - set(features))
+        if unknown:
+            raise InputError(f"models.{name}.params.monotone_constraints: {unknown[0]!r} is not a feature")
+
+
 def build_model(name: str, calibration: str | None, params: dict, folds: list) -> object:
     """The estimator a train config names, with its parameters.
 

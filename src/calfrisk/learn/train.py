@@ -23,7 +23,7 @@ from calfrisk.config import CohortConfig, TrainConfig
 from calfrisk.engine import Engine
 from calfrisk.exceptions import InputError
 from calfrisk.learn.bands import band_outcomes
-from calfrisk.learn.estimators import build_model
+from calfrisk.learn.estimators import build_model, check_model
 from calfrisk.learn.evaluate import (
     athlete_bootstrap,
     athlete_folds,
@@ -31,7 +31,7 @@ from calfrisk.learn.evaluate import (
     reliability_table,
     score,
 )
-from calfrisk.learn.features import LoadFeatures
+from calfrisk.learn.features import FEATURE_GROUPS, LoadFeatures
 from calfrisk.learn.sampling import SPLIT_STREAM, stable_uniform
 from calfrisk.learn.sklearn_compat import InvalidParameterError
 from calfrisk.learn.stream import (
@@ -427,6 +427,9 @@ def train_models(
     unknown = [name for name in names if name not in cfg.models]
     if unknown:
         raise InputError(f"models: unknown model {unknown[0]!r} (configured: {', '.join(cfg.models)})")
+    features = [feature for group in FEATURE_GROUPS.values() for feature in group]
+    for name in names:
+        check_model(name, cfg.models[name].calibration, dict(cfg.models[name].params), features)
     say("features")
     data = prepare_training_data(
         source,
