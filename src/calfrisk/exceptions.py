@@ -60,5 +60,13 @@ class ShortLogError(InputError):
     """A runner's log too short for the model: fewer days before the scored day than it needs."""
 
 
+class OracleCeilingError(CalfriskError):
+    """A model scored above the oracle beyond the paired interval: a bug, not a result.
+
+    The oracle knows everything the simulator knows; a model that beats it has seen the future (a
+    feature or label leak) or the oracle did not replay the cohort. Exit code 1.
+    """
+
+
 class NotAdditiveError(ValueError):
     """The model's log-odds is not a sum of per-feature terms, so no exact contributions exist."""

@@ -36,11 +36,30 @@ def test_metrics_json_has_the_promised_shape(trained) -> None:
     metrics = json.loads((root / "metrics.json").read_text())
     for model in ("gbm", "logistic", "acwr_zone", "ten_percent", "lovdal", "gbm_latent"):
         entry = metrics["models"][model]
-        for key in ("roc_auc", "average_precision", "brier", "ece", "roc_auc_fraction_of_oracle"):
+        keys = (
+            "roc_auc",
+            "average_precision",
+            "brier",
+            "log_loss",
+            "ece",
+            "roc_auc_fraction_of_oracle",
+            "roc_auc_skill_vs_oracle",
+            "log_loss_skill_vs_oracle",
+            "calibration_intercept",
+            "calibration_slope",
+            "top_decile_observed",
+            "top_decile_predicted",
+            "net_benefit_top5",
+        )
+        for key in keys:
             assert np.isfinite(entry[key]), (model, key)
-        low, high = entry["ci"]["roc_auc"]
-        assert low <= entry["roc_auc"] <= high
-    assert {"roc_auc", "average_precision"} <= set(metrics["oracle"])
+        for key in ("roc_auc", "roc_auc_skill_vs_oracle", "calibration_slope"):
+            low, high = entry["ci"][key]
+            assert low <= entry[key] <= high, (model, key)
+        # The chance-corrected share is below the plain ratio whenever the model trails the oracle.
+        assert entry["roc_auc_skill_vs_oracle"] <= entry["roc_auc_fraction_of_oracle"] + 1e-12
+    assert {"roc_auc", "average_precision", "calibration_slope"} <= set(metrics["oracle"])
+    assert "roc_auc_skill_vs_oracle" not in metrics["oracle"]
     # The held-out athletes are those the stable hash sends to the test side (33 of 150 here).
     held_out = int(athlete_side(np.arange(150), 0.2, seed=0).sum())
     assert metrics["n_test_athletes"] == held_out and 0 < metrics["positive_rate"] < 0.1

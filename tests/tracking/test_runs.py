@@ -56,6 +56,14 @@ def test_compare_lists_the_runs(trained, capsys, monkeypatch) -> None:
     assert {r["model"] for r in rows} >= {"gbm", "logistic", "oracle"}
     code, out, _ = run_cli(["compare", "--experiment", "test", "--sort", "brier"], capsys)
     assert code == 0 and "gbm" in out
+    code, out, _ = run_cli(
+        ["compare", "--experiment", "test", "--sort", "calibration_slope", "--format", "json"], capsys
+    )
+    slopes = [abs(r["calibration_slope"] - 1) for r in json.loads(out)]
+    assert code == 0 and slopes == sorted(slopes)  # the nearest to a calibrated model's first
+    assert {"roc_auc_skill_vs_oracle", "log_loss_skill_vs_oracle", "calibration_intercept"} <= set(rows[0])
+    code, _, err = run_cli(["compare", "--experiment", "test", "--sort", "auc"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "--sort auc: not a metric of the table" in err
     code, _, err = run_cli(["compare", "--experiment", "nothing-here"], capsys)
     assert code == 2 and "nothing-here" in err
 

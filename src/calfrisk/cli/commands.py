@@ -170,15 +170,17 @@ def train(
 @click.option("--experiment", default="calfrisk", show_default=True, help="MLflow experiment.")
 @click.option(
     "--sort",
-    type=click.Choice(["roc_auc", "average_precision", "brier", "ece", "roc_auc_fraction_of_oracle"]),
     default="roc_auc",
     show_default=True,
+    help="A metric column of the table (e.g. roc_auc_skill_vs_oracle, calibration_slope, brier).",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def compare(experiment: str, sort: str, fmt: str) -> None:
     """Compare the tracked runs of an experiment side by side."""
-    from calfrisk.tracking.runs import compare_runs
+    from calfrisk.tracking.runs import COMPARE_METRICS, compare_runs
 
+    if sort not in COMPARE_METRICS:
+        raise InputError(f"--sort {sort}: not a metric of the table ({', '.join(COMPARE_METRICS)})")
     try:
         table = compare_runs(experiment, sort)
     except KeyError:

@@ -132,28 +132,51 @@ def _fmt(value: float) -> str:
     return "-" if value != value else f"{value:.3f}"  # NaN: not available
 
 
+def _with_ci(entry: dict, metric: str, digits: int = 3) -> str:
+    """A metric with its bootstrap interval, or "-" where the run has none (no oracle)."""
+    value = entry.get(metric)
+    if value is None or value != value:
+        return "-"
+    low, high = entry.get("ci", {}).get(metric, (float("nan"), float("nan")))
+    return f"{value:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
+
+
 def print_training(result: object, run_id: str | None) -> None:
     """Print a training run's test metrics, one row per model, the oracle last, and its timings."""
     metrics = result.metrics  # type: ignore[attr-defined]
     table = Table(title=f"Held-out athletes: {metrics['n_test_athletes']} ({metrics['n_test_rows']:,} days)")
-    for column in ("model", "ROC AUC (95% CI)", "AP", "Brier", "ECE", "fraction of oracle AUC"):
+    columns = (
+        "model",
+        "ROC AUC (95% CI)",
+        "AUC skill vs oracle (95% CI)",
+        "log-loss skill",
+        "calibration slope (95% CI)",
+        "top decile obs./pred.",
+        "AP",
+    )
+    for column in columns:
         table.add_column(column, justify="left" if column == "model" else "right")
     rows = dict(metrics["models"])
     if "oracle" in metrics:
         rows["oracle"] = metrics["oracle"]
     for name, m in rows.items():
-        low, high = m["ci"]["roc_auc"]
-        fraction = m.get("roc_auc_fraction_of_oracle", float("nan"))
         table.add_row(
             name,
-            f"{m['roc_auc']:.3f} ({low:.3f}-{high:.3f})",
+            _with_ci(m, "roc_auc"),
+            _with_ci(m, "roc_auc_skill_vs_oracle"),
+            _fmt(m.get("log_loss_skill_vs_oracle", float("nan"))),
+            _with_ci(m, "calibration_slope", digits=2),
+            f"{m['top_decile_observed']:.1%} / {m['top_decile_predicted']:.1%}"
+            if "top_decile_observed" in m
+            else "-",
             _fmt(m["average_precision"]),
-            _fmt(m["brier"]),
-            _fmt(m["ece"]),
-            _fmt(fraction),
         )
     console = Console(file=sys.stdout)
     console.print(table)
+    console.print(
+        "AUC skill: (AUC - 0.5) / (oracle AUC - 0.5), 0 for a coin flip and 1 for the oracle; log-loss "
+        "skill: the share of the oracle's gain over the base rate; a calibrated model's slope is 1."
+    )
     for model, bands in metrics.get("bands", {}).items():
         # predict's bands against what followed the held-out days (strain within the horizon).
         band_table = Table(title=f"{model}: predict's bands against what followed")
@@ -178,10 +201,14 @@ def print_training(result: object, run_id: str | None) -> None:
 
 _HEADERS = {
     "roc_auc": "ROC AUC",
+    "roc_auc_skill_vs_oracle": "AUC skill",
+    "log_loss_skill_vs_oracle": "LL skill",
+    "calibration_intercept": "cal. int.",
+    "calibration_slope": "cal. slope",
     "average_precision": "AP",
     "brier": "Brier",
     "ece": "ECE",
-    "roc_auc_fraction_of_oracle": "of oracle",
+    "roc_auc_fraction_of_oracle": "AUC/oracle",
 }
 
 

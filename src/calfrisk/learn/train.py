@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from calfrisk.config import CohortConfig, TrainConfig
 from calfrisk.engine import Engine
-from calfrisk.exceptions import InputError
+from calfrisk.exceptions import InputError, OracleCeilingError
 from calfrisk.learn.bands import band_outcomes
 from calfrisk.learn.estimators import build_model, check_model
 from calfrisk.learn.evaluate import (
@@ -301,6 +301,34 @@ def oracle_column(
     return oracle.reindex(keys).to_numpy()
 
 
+#: The bootstrap's paired figures against the oracle, by the names of the metrics JSON.
+_VS_ORACLE = {
+    "roc_auc_fraction": "roc_auc_fraction_of_oracle",
+    "roc_auc_skill": "roc_auc_skill_vs_oracle",
+    "log_loss_skill": "log_loss_skill_vs_oracle",
+    "roc_auc_minus_reference": "roc_auc_minus_oracle",
+}
+
+
+def check_ceiling(metrics: dict) -> None:
+    """Refuse a run where a model's ROC AUC exceeds the oracle's beyond the paired interval.
+
+    Raises
+    ------
+    calfrisk.exceptions.OracleCeilingError
+        Naming the model, both AUCs and the interval of their difference.
+    """
+    oracle = metrics.get("oracle")
+    for name, entry in metrics["models"].items():
+        low, high = entry.get("ci", {}).get("roc_auc_minus_oracle", (float("nan"), float("nan")))
+        if oracle is not None and low > 0:
+            raise OracleCeilingError(
+                f"{name}: ROC AUC {entry['roc_auc']:.4f} is above the oracle's {oracle['roc_auc']:.4f} "
+                f"beyond the paired bootstrap interval ({low:+.4f} to {high:+.4f}): a model cannot beat "
+                "the oracle; look for a feature or label that sees the future"
+            )
+
+
 def evaluate_predictions(
     predictions: pd.DataFrame,
     columns: list[str],
@@ -328,7 +356,12 @@ def evaluate_predictions(
     -------
     metrics : dict
         ``models`` (per model: ``roc_auc``, ``average_precision``, ``brier``, ``log_loss``,
-        ``ece``, ``ci``, ``roc_auc_fraction_of_oracle``), ``oracle``, and ``bands`` for ``gbm``.
+        ``null_log_loss``, ``ece``, ``calibration_intercept``, ``calibration_slope``,
+        ``top_decile_observed``, ``top_decile_predicted``, ``net_benefit_top5``; against the
+        oracle ``roc_auc_skill_vs_oracle`` (chance-corrected), ``log_loss_skill_vs_oracle``,
+        ``roc_auc_minus_oracle`` and ``roc_auc_fraction_of_oracle`` (the plain ratio, kept for
+        continuity); ``ci``: each one's athlete-bootstrap interval), ``oracle``, and ``bands`` for
+        ``gbm``.
     bootstrap : DataFrame
         Every metric's bootstrap estimate and interval.
     reliability : dict of DataFrame
@@ -352,10 +385,12 @@ def evaluate_predictions(
     for column, p in scored.items():
         entry = score(yt, p, sample_weight=w)
         entry["ece"] = expected_calibration_error(yt, p, cfg.evaluation.ece_bins, sample_weight=w)
-        ci = boot[boot["model"] == column].set_index("metric")
+        ci = boot[boot["model"] == column].set_index("metric").rename(index=_VS_ORACLE)
+        if column == "oracle":
+            ci = ci.drop(index=list(_VS_ORACLE.values()), errors="ignore")
+        for metric in ci.index.difference(list(entry)):
+            entry[metric] = float(ci.loc[metric, "estimate"])
         entry["ci"] = {m: [float(ci.loc[m, "low"]), float(ci.loc[m, "high"])] for m in ci.index}
-        if "oracle" in scored and column != "oracle":
-            entry["roc_auc_fraction_of_oracle"] = float(ci.loc["roc_auc_fraction", "estimate"])
         if column == "oracle":
             metrics["oracle"] = entry
         else:
@@ -420,6 +455,8 @@ def train_models(
     ------
     InputError
         Naming ``models`` for a model that is not configured, and as the steps raise.
+    OracleCeilingError
+        When a model's ROC AUC is above the oracle's beyond the paired interval (:func:`check_ceiling`).
     """
     say = progress or (lambda step: None)
     clock = time.perf_counter()
@@ -460,6 +497,7 @@ def train_models(
         train_rate=train_rate,
         enrichment=cohort.injury.enrichment if cohort is not None else 1.0,
     )
+    check_ceiling(metrics)
     metrics.update(
         n_test_athletes=len(np.unique(data.athlete[data.test])),
         n_train_athletes=len(np.unique(data.athlete[data.train])),

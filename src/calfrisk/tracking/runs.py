@@ -34,7 +34,19 @@ DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 #: The artifact holding a run's test predictions.
 PREDICTIONS_FILE = "predictions.parquet"
 #: Columns of ``calfrisk compare``, by metric key of a model.
-COMPARE_METRICS = ("roc_auc", "average_precision", "brier", "ece", "roc_auc_fraction_of_oracle")
+COMPARE_METRICS = (
+    "roc_auc",
+    "roc_auc_skill_vs_oracle",
+    "log_loss_skill_vs_oracle",
+    "calibration_intercept",
+    "calibration_slope",
+    "average_precision",
+    "brier",
+    "ece",
+    "roc_auc_fraction_of_oracle",
+)
+#: How far each calibration figure is from a calibrated model's (sorting puts the nearest first).
+_IDEAL = {"calibration_intercept": 0.0, "calibration_slope": 1.0}
 
 
 def tracking_uri() -> str:
@@ -319,7 +331,10 @@ def run_predictions(run_id: str) -> pd.DataFrame:
 
 
 def compare_runs(experiment: str, sort: str = "roc_auc") -> pd.DataFrame:
-    """One row per (run, model) of an experiment: data, the headline metrics, fraction of the oracle.
+    """One row per (run, model) of an experiment: data and the headline metrics (:data:`COMPARE_METRICS`).
+
+    Sorted by ``sort``: the highest first, but the lowest Brier score and ECE, and the calibration
+    intercept and slope nearest 0 and 1.
 
     Raises
     ------
@@ -351,5 +366,8 @@ def compare_runs(experiment: str, sort: str = "roc_auc") -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["run", "model", "data", *COMPARE_METRICS])
     if sort not in table.columns:
         raise ValueError(sort)
+    if sort in _IDEAL:
+        distance = (table[sort] - _IDEAL[sort]).abs()
+        return table.loc[distance.sort_values(kind="stable").index].reset_index(drop=True)
     ascending = sort in ("brier", "ece")
     return table.sort_values(sort, ascending=ascending, kind="stable").reset_index(drop=True)
