@@ -25,9 +25,12 @@ def memory():
 
 
 def test_a_cohort_at_a_url_has_the_bytes_of_a_local_one_and_trains_the_same(tmp_path, capsys, memory) -> None:
-    code, _, err = run_cli(["simulate", *SMALL, "--out", str(tmp_path / "local")], capsys)
+    enriched = tmp_path / "cohort.yaml"  # 150 runners x 60 days need it to hold strains to train on
+    enriched.write_text("injury: {enrichment: 15.0}\n")
+    small = [*SMALL, "--config", str(enriched)]
+    code, _, err = run_cli(["simulate", *small, "--out", str(tmp_path / "local")], capsys)
     assert code == 0, err
-    code, _, err = run_cli(["simulate", *SMALL, "--out", "memory://cohorts/a"], capsys)
+    code, _, err = run_cli(["simulate", *small, "--out", "memory://cohorts/a"], capsys)
     assert code == 0, err
     local = {
         str(p.relative_to(tmp_path / "local")): p.read_bytes()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from calfrisk.learn.evaluate import expected_calibration_error
-from tests.conftest import ROOT
+from tests.conftest import KEEP_EVERY_DAY, ROOT
 
 
 @pytest.mark.slow
@@ -22,7 +22,11 @@ def test_gbm_is_calibrated_on_held_out_athletes() -> None:
     from calfrisk.tables import load_cohort
 
     tables, _ = load_cohort(ROOT / "data" / "synthetic" / "sample")
-    overrides = {"models": {"gbm": {"params": {"n_estimators": 60}}}, "evaluation": {"n_boot": 10}}
+    overrides = {
+        "models": {"gbm": {"params": {"n_estimators": 60}}},
+        "evaluation": {"n_boot": 10},
+        "sampling": KEEP_EVERY_DAY,
+    }
     result = train_models(tables, load_train_config(overrides=overrides), models=["gbm"])
     y, p = result.predictions["label"].to_numpy(), result.predictions["gbm"].to_numpy()
     assert expected_calibration_error(y, p) < 0.02

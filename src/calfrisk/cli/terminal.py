@@ -144,38 +144,46 @@ def _with_ci(entry: dict, metric: str, digits: int = 3) -> str:
 def print_training(result: object, run_id: str | None) -> None:
     """Print a training run's test metrics, one row per model, the oracle last, and its timings."""
     metrics = result.metrics  # type: ignore[attr-defined]
-    table = Table(title=f"Held-out athletes: {metrics['n_test_athletes']} ({metrics['n_test_rows']:,} days)")
-    columns = (
-        "model",
-        "ROC AUC (95% CI)",
-        "AUC skill vs oracle (95% CI)",
-        "log-loss skill",
-        "calibration slope (95% CI)",
-        "top decile obs./pred.",
-        "AP",
-    )
-    for column in columns:
-        table.add_column(column, justify="left" if column == "model" else "right")
+    title = f"Held-out athletes: {metrics['n_test_athletes']:,} ({metrics['n_test_rows']:,} days)"
     rows = dict(metrics["models"])
     if "oracle" in metrics:
         rows["oracle"] = metrics["oracle"]
+    ranking = Table(title=f"{title}: ranking")
+    for column in ("model", "ROC AUC (95% CI)", "AUC skill vs oracle (95% CI)", "AP"):
+        ranking.add_column(column, justify="left" if column == "model" else "right")
+    calibration = Table(title=f"{title}: calibration")
+    for column in ("model", "log-loss skill", "intercept", "slope (95% CI)", "top decile obs./pred."):
+        calibration.add_column(column, justify="left" if column == "model" else "right")
     for name, m in rows.items():
-        table.add_row(
+        ranking.add_row(
             name,
             _with_ci(m, "roc_auc"),
             _with_ci(m, "roc_auc_skill_vs_oracle"),
-            _fmt(m.get("log_loss_skill_vs_oracle", float("nan"))),
-            _with_ci(m, "calibration_slope", digits=2),
-            f"{m['top_decile_observed']:.1%} / {m['top_decile_predicted']:.1%}"
-            if "top_decile_observed" in m
-            else "-",
             _fmt(m["average_precision"]),
         )
+        top = (
+            f"{m['top_decile_observed']:.2%} / {m['top_decile_predicted']:.2%}"
+            if "top_decile_observed" in m
+            else "-"
+        )
+        calibration.add_row(
+            name,
+            _fmt(m.get("log_loss_skill_vs_oracle", float("nan"))),
+            _fmt(m.get("calibration_intercept", float("nan"))),
+            _with_ci(m, "calibration_slope", digits=2),
+            top,
+        )
     console = Console(file=sys.stdout)
-    console.print(table)
+    console.print(ranking)
     console.print(
-        "AUC skill: (AUC - 0.5) / (oracle AUC - 0.5), 0 for a coin flip and 1 for the oracle; log-loss "
-        "skill: the share of the oracle's gain over the base rate; a calibrated model's slope is 1."
+        "AUC skill: (AUC - 0.5) / (oracle's AUC - 0.5), 0 for a coin flip, 1 for the oracle.",
+        highlight=False,
+    )
+    console.print(calibration)
+    console.print(
+        "Log-loss skill: the share of the oracle's gain over the base rate. A calibrated model has "
+        "intercept 0 and slope 1; the top decile is the riskiest tenth of days.",
+        highlight=False,
     )
     for model, bands in metrics.get("bands", {}).items():
         # predict's bands against what followed the held-out days (strain within the horizon).
@@ -186,7 +194,7 @@ def print_training(result: object, run_id: str | None) -> None:
             observed = b["observed"]
             band_table.add_row(
                 b["band"],
-                f"{b['days']:,}",
+                f"{b['days']:,.0f}",
                 f"{b['share']:.1%}",
                 f"{b['predicted']:.2%}" if b["predicted"] is not None else "-",
                 f"{observed:.2%}" if observed is not None else "-",
@@ -212,8 +220,24 @@ _HEADERS = {
 }
 
 
+#: The columns of ``calfrisk compare``'s terminal table (``--format json`` has every metric).
+_COMPARE_COLUMNS = (
+    "run",
+    "model",
+    "data",
+    "roc_auc",
+    "roc_auc_skill_vs_oracle",
+    "log_loss_skill_vs_oracle",
+    "calibration_slope",
+)
+
+
 def print_comparison(frame: pd.DataFrame) -> None:
-    """Print ``calfrisk compare``'s table (the data column shows the cohort folder's name)."""
+    """Print ``calfrisk compare``'s table (the data column shows the cohort folder's name).
+
+    The headline columns fit a terminal; ``--format json`` gives every metric.
+    """
+    frame = frame[[c for c in _COMPARE_COLUMNS if c in frame.columns]]
     table = Table(title="Tracked runs")
     for column in frame.columns:
         table.add_column(
