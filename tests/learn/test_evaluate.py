@@ -209,3 +209,15 @@ def test_one_step_resample_fits_match_converged_ones() -> None:
         width = high - low
         assert table.loc[metric, "low"] == pytest.approx(low, abs=0.05 * width), metric
         assert table.loc[metric, "high"] == pytest.approx(high, abs=0.05 * width), metric
+
+
+def test_paired_differences_against_a_model() -> None:
+    p, y, athletes, logit, rng = _world(seed=8)
+    worse = 1 / (1 + np.exp(-(logit + rng.normal(0.0, 1.5, len(p)))))
+    boot = athlete_bootstrap(y, {"gbm": p, "worse": worse}, athletes, n_boot=40, against="gbm")
+    table = boot.set_index(["model", "metric"])
+    difference = table.loc[("worse", "roc_auc_minus_gbm")]
+    auc = table["estimate"]
+    assert difference["estimate"] == pytest.approx(auc["worse", "roc_auc"] - auc["gbm", "roc_auc"])
+    assert difference["high"] < 0  # clearly worse, and the paired interval says so
+    assert ("gbm", "roc_auc_minus_gbm") not in table.index

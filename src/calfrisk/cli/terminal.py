@@ -132,13 +132,18 @@ def _fmt(value: float) -> str:
     return "-" if value != value else f"{value:.3f}"  # NaN: not available
 
 
-def _with_ci(entry: dict, metric: str, digits: int = 3) -> str:
+def _with_ci(entry: dict, metric: str, digits: int = 3, signed: bool = False) -> str:
     """A metric with its bootstrap interval, or "-" where the run has none (no oracle)."""
     value = entry.get(metric)
     if value is None or value != value:
         return "-"
     low, high = entry.get("ci", {}).get(metric, (float("nan"), float("nan")))
-    return f"{value:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
+    form = f"{'+' if signed else ''}.{digits}f"
+    return (
+        f"{value:{form}} ({low:{form}} to {high:{form}})"
+        if signed
+        else f"{value:{form}} ({low:{form}}-{high:{form}})"
+    )
 
 
 def print_training(result: object, run_id: str | None) -> None:
@@ -149,7 +154,7 @@ def print_training(result: object, run_id: str | None) -> None:
     if "oracle" in metrics:
         rows["oracle"] = metrics["oracle"]
     ranking = Table(title=f"{title}: ranking")
-    for column in ("model", "ROC AUC (95% CI)", "AUC skill vs oracle (95% CI)", "AP"):
+    for column in ("model", "ROC AUC (95% CI)", "skill vs oracle (95% CI)", "AUC - gbm's (95% CI)"):
         ranking.add_column(column, justify="left" if column == "model" else "right")
     calibration = Table(title=f"{title}: calibration")
     for column in ("model", "log-loss skill", "intercept", "slope (95% CI)", "top decile obs./pred."):
@@ -159,7 +164,7 @@ def print_training(result: object, run_id: str | None) -> None:
             name,
             _with_ci(m, "roc_auc"),
             _with_ci(m, "roc_auc_skill_vs_oracle"),
-            _fmt(m["average_precision"]),
+            _with_ci(m, "roc_auc_minus_gbm", signed=True),
         )
         top = (
             f"{m['top_decile_observed']:.2%} / {m['top_decile_predicted']:.2%}"
@@ -176,7 +181,8 @@ def print_training(result: object, run_id: str | None) -> None:
     console = Console(file=sys.stdout)
     console.print(ranking)
     console.print(
-        "AUC skill: (AUC - 0.5) / (oracle's AUC - 0.5), 0 for a coin flip, 1 for the oracle.",
+        "Skill: (AUC - 0.5) / (oracle's AUC - 0.5), 0 for a coin flip, 1 for the oracle. Intervals: "
+        "athlete bootstrap, paired (the same resamples for every model).",
         highlight=False,
     )
     console.print(calibration)

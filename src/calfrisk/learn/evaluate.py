@@ -332,6 +332,16 @@ class _Ranked:
         return float(intercept), float(slope)
 
 
+def _differences(drawn: dict[str, dict[str, float]], against: str) -> dict[str, dict[str, float]]:
+    """Each model's ROC AUC minus ``against``'s on the same rows, beside its other figures."""
+    return {
+        name: values
+        if name == against
+        else {**values, f"roc_auc_minus_{against}": values["roc_auc"] - drawn[against]["roc_auc"]}
+        for name, values in drawn.items()
+    }
+
+
 def _paired(model: dict[str, float], reference: dict[str, float]) -> dict[str, float]:
     """A model's figures relative to a reference's on the same rows (the same resample)."""
     auc, ref_auc = model["roc_auc"], reference["roc_auc"]
@@ -355,6 +365,7 @@ def athlete_bootstrap(
     relative_to: str | None = None,
     n_bins: int = 15,
     sample_weight: np.ndarray | None = None,
+    against: str | None = None,
 ) -> pd.DataFrame:
     """Bootstrap confidence intervals, resampling athletes (not rows), for several models at once.
 
@@ -374,7 +385,9 @@ def athlete_bootstrap(
         ``top_decile_observed``, ``top_decile_predicted`` and ``net_benefit_top5``: ``estimate``
         (on all rows), ``low`` and ``high`` (2.5 and 97.5 percentiles). With ``relative_to``, per
         model also ``roc_auc_fraction`` (AUC / AUC_ref), ``roc_auc_skill`` (chance-corrected),
-        ``log_loss_skill`` and ``roc_auc_minus_reference``, each paired resample by resample.
+        ``log_loss_skill`` and ``roc_auc_minus_reference``, each paired resample by resample. With
+        ``against`` (a model's name), per other model ``roc_auc_minus_<against>``: its ROC AUC
+        minus that model's, paired.
     """
     y = np.asarray(y)
     codes, uniques = pd.factorize(np.asarray(athlete_ids))
@@ -394,11 +407,15 @@ def athlete_bootstrap(
         drawn = {name: r.metrics(w, counts) for name, r in ranked.items()}
         if relative_to:
             drawn = {name: {**v, **_paired(v, drawn[relative_to])} for name, v in drawn.items()}
+        if against:
+            drawn = _differences(drawn, against)
         for name, values in drawn.items():
             for metric, value in values.items():
                 samples.setdefault((name, metric), []).append(value)
     if relative_to:
         full = {name: {**v, **_paired(v, full[relative_to])} for name, v in full.items()}
+    if against:
+        full = _differences(full, against)
     out = []
     for (name, metric), values in samples.items():
         finite = np.asarray(values)[np.isfinite(values)]

@@ -360,8 +360,8 @@ def evaluate_predictions(
         ``top_decile_observed``, ``top_decile_predicted``, ``net_benefit_top5``; against the
         oracle ``roc_auc_skill_vs_oracle`` (chance-corrected), ``log_loss_skill_vs_oracle``,
         ``roc_auc_minus_oracle`` and ``roc_auc_fraction_of_oracle`` (the plain ratio, kept for
-        continuity); ``ci``: each one's athlete-bootstrap interval), ``oracle``, and ``bands`` for
-        ``gbm``.
+        continuity); against ``gbm``, ``roc_auc_minus_gbm``; ``ci``: each one's paired
+        athlete-bootstrap interval), ``oracle``, and ``bands`` for ``gbm``.
     bootstrap : DataFrame
         Every metric's bootstrap estimate and interval.
     reliability : dict of DataFrame
@@ -380,6 +380,7 @@ def evaluate_predictions(
         relative_to="oracle" if "oracle" in scored else None,
         n_bins=cfg.evaluation.ece_bins,
         sample_weight=w,
+        against="gbm" if "gbm" in scored else None,
     )
     metrics: dict[str, object] = {"models": {}}
     for column, p in scored.items():
