@@ -67,7 +67,9 @@ def calibration_figure(
     return fig
 
 
-def risk_timeline_figure(timeline: pd.DataFrame, *, average: float | None = None, horizon_days: int = 7):
+def risk_timeline_figure(
+    timeline: pd.DataFrame, *, average: float | None = None, horizon_days: int = 7, relative: bool = False
+):
     """A runner's log over time: daily km, the acute:chronic ratio and the risk, strains marked.
 
     Parameters
@@ -79,6 +81,9 @@ def risk_timeline_figure(timeline: pd.DataFrame, *, average: float | None = None
         The average training day's risk, drawn as the band edges (1.5x and 3x it).
     horizon_days : int, default=7
         The risk's horizon, for the axis label.
+    relative : bool, default=False
+        Draw the risk against the average day (needs ``average``), not as a probability: for a
+        model trained on an enriched cohort (:attr:`calfrisk.predict.scoring.Forecast.relative`).
     """
     from matplotlib.figure import Figure
 
@@ -92,11 +97,14 @@ def risk_timeline_figure(timeline: pd.DataFrame, *, average: float | None = None
     ratio.axhline(1.5, color="tab:red", linestyle=":", linewidth=1, label="1.5")
     ratio.set(ylabel="acute:chronic EWMA ratio")
     ratio.legend(loc="upper left", fontsize="small")
-    risk.plot(dates, timeline["risk"] * 100, color="tab:red")
+    if relative and average is None:
+        raise ValueError("relative: the average day's risk is needed to draw the risk against it")
+    scale, unit = (1.0 / average, "x the average day") if relative else (100.0, "%")
+    risk.plot(dates, timeline["risk"] * scale, color="tab:red")
     if average is not None:
         for multiple in (1.5, 3.0):
-            risk.axhline(average * multiple * 100, color="grey", linestyle=":", linewidth=1)
-    risk.set(ylabel=f"risk within {horizon_days} days (%)", xlabel="date")
+            risk.axhline(average * multiple * scale, color="grey", linestyle=":", linewidth=1)
+    risk.set(ylabel=f"risk within {horizon_days} days ({unit})", xlabel="date")
     strains = dates[timeline["strain"].to_numpy(dtype=bool)]
     for axis in (load, ratio, risk):
         for day in strains:

@@ -65,12 +65,16 @@ def test_one_year_scored_day_by_day(example, loaded) -> None:
     )
     days = result.days
     assert len(days) == 306 and days["date"].is_monotonic_increasing
-    assert ((days["risk"] > 0) & (days["risk"] < 1)).all()
-    # Real-world scale: the enriched cohort's probability p becomes 1 - (1 - p) ** (1 / E).
-    enrichment = meta["enrichment"]
-    average = 1 - (1 - meta["positive_rate"]) ** (1 / enrichment)
-    np.testing.assert_allclose(days["vs_average"], days["risk"] / average)
-    assert days["risk"].max() < 0.05, "a real-world weekly strain risk above 5 % would be implausible"
+    # The sample cohort is enriched (x15): its model gives relative figures only, and says why.
+    assert meta["enrichment"] > 1 and result.relative and days["risk"].isna().all()
+    assert any("enriched x15" in note and "only relative figures" in note for note in result.notes)
+    # The same model read as trained at the real rate gives its calibrated probability itself, and
+    # the relative figures are the same function of it.
+    span = {"start": dt.date(2025, 3, 1), "end": dt.date(2025, 12, 31), "today": TODAY}
+    real = forecast(sessions, model, {**meta, "enrichment": 1.0}, profile, **span)
+    assert not real.relative and ((real.days["risk"] > 0) & (real.days["risk"] < 1)).all()
+    np.testing.assert_allclose(real.days["vs_average"], real.days["risk"] / meta["positive_rate"])
+    assert not any("enriched" in note for note in real.notes)
     # Bands follow the documented thresholds.
     edges = [edge for edge, _ in BANDS]
     expected = np.where(
@@ -199,8 +203,8 @@ def test_shoe_km_before_the_log_raises_shoe_wear(example, loaded) -> None:
     assert shoes, "the example's profile should report a shoe that is run in during the span"
     worn = load_profile(overrides={**profile.model_dump(), "shoe_km": dict.fromkeys(shoes, 900.0)})
     fresh = load_profile(overrides={**profile.model_dump(), "shoe_km": dict.fromkeys(shoes, 0.0)})
-    a = forecast(sessions, model, meta, worn, **span).days["risk"]
-    b = forecast(sessions, model, meta, fresh, **span).days["risk"]
+    a = forecast(sessions, model, meta, worn, **span).days["vs_average"]
+    b = forecast(sessions, model, meta, fresh, **span).days["vs_average"]
     assert (a >= b - 1e-12).all() and (a > b).any()
 
 

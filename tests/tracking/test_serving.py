@@ -40,7 +40,8 @@ def test_registered_predictor_answers_the_scoring_protocol_with_risk_and_drivers
     days = json.loads(answer.response)["predictions"]
     assert [d["date"] for d in days] == ["2025-09-01", "2025-09-02", "2025-09-03"]
     for day in days:
-        assert 0 < day["risk"] < 1 and day["band"] in {"low", "elevated", "high"}
+        # Trained on the enriched test cohort: relative figures only, no absolute risk.
+        assert day["risk"] is None and day["vs_average"] > 0 and day["band"] in {"low", "elevated", "high"}
         assert all({"factor", "contribution", "advice"} <= set(d) for d in day["drivers"])
 
 
@@ -103,5 +104,6 @@ def test_mlflow_models_serve_answers_with_risk_and_drivers(trained, tmp_path) ->
         server.wait(timeout=20)
         log_file.close()
     assert [d["date"] for d in days] == ["2025-10-14"]
-    assert 0 < days[0]["risk"] < 1 and days[0]["band"] in {"low", "elevated", "high"}
+    assert days[0]["risk"] is None and days[0]["vs_average"] > 0  # an enriched cohort: relative only
+    assert days[0]["band"] in {"low", "elevated", "high"}
     assert all({"factor", "contribution", "advice"} <= set(d) for d in days[0]["drivers"])

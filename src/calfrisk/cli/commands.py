@@ -354,7 +354,9 @@ def _write_plot(result, horizon_days: int, path: Path) -> None:
     from calfrisk.figures import risk_timeline_figure
     from calfrisk.io import atomic_write_bytes
 
-    figure = risk_timeline_figure(result.timeline, average=result.average, horizon_days=horizon_days)
+    figure = risk_timeline_figure(
+        result.timeline, average=result.average, horizon_days=horizon_days, relative=result.relative
+    )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=120)
     atomic_write_bytes(path, buffer.getvalue())

@@ -278,7 +278,7 @@ def print_forecast(forecast: Forecast, skipped: dict[str, int]) -> None:
     for day in days.itertuples(index=False):
         table.add_row(
             pd.Timestamp(day.date).date().isoformat(),
-            f"{day.risk * 100:.2f} %",
+            f"{day.risk * 100:.2f} %" if math.isfinite(day.risk) else "-",
             f"{day.vs_usual:.1f}x" if math.isfinite(day.vs_usual) else "-",
             f"{day.vs_average:.1f}x",
             f"[{colour[day.band]}]{day.band}[/]",

@@ -3,10 +3,12 @@
 :func:`forecast` takes the sessions a reader returned (:data:`calfrisk.schema.RUN_LOG_COLUMNS`),
 the runner's profile and a trained model, and for each requested day gives
 
-- ``risk``: the probability of a calf-strain onset within the model's horizon after that day. The
-  model was trained on a cohort whose strain rate was multiplied by a documented enrichment factor
-  E (so that it had events to learn from); the daily hazards scale by E, so the real-world risk is
-  ``1 - (1 - p) ** (1 / E)``, where p is the model's calibrated probability;
+- ``risk``: the probability of a calf-strain onset within the model's horizon after that day, the
+  model's calibrated probability. Only for a model trained at the real strain rate: a model trained
+  on an enriched cohort (every hazard multiplied by E > 1) gives no absolute risk (NaN, and a note
+  says why). Its probabilities are rescaled by ``1 - (1 - p) ** (1 / E)`` for the relative figures,
+  but that rescale ignores that strains breed strains in an enriched world (it missed the real
+  average day by about a third), so it is not a real-world risk;
 - ``vs_usual``: that risk over the runner's usual level (the median of their own daily risk over
   the log up to that day, after the first ``min_history_days``);
 - ``vs_average``: that risk over the average training day of the cohort, and the ``band`` it falls
@@ -68,7 +70,10 @@ class Forecast:
     notes : list of str
         What was assumed or inferred, for the user to read.
     average : float
-        The risk of the training cohort's average day, on the same real-world scale.
+        The risk of the training cohort's average day, on the same scale as the timeline's.
+    relative : bool
+        The model was trained on an enriched cohort: ``days["risk"]`` is NaN and only the relative
+        figures (``vs_usual``, ``vs_average``, ``band``) hold.
     """
 
     days: pd.DataFrame
@@ -76,6 +81,7 @@ class Forecast:
     timeline: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     average: float = float("nan")
+    relative: bool = False
 
 
 def _check_model(model: object, metadata: dict) -> None:
@@ -252,6 +258,13 @@ def forecast(
 
     risk = real_world_risk(model[-1].predict_proba(X)[:, 1], enrichment)
     average = real_world_risk(float(metadata["positive_rate"]), enrichment)
+    relative = enrichment > 1.0
+    if relative:
+        notes.append(
+            f"the model was trained on a cohort enriched x{enrichment:g} (every strain hazard multiplied): "
+            "its risks are not the real world's, so only relative figures are given (vs usual, vs "
+            "average, band); a model trained at the real rate gives the risk itself"
+        )
     eligible = (panel["date"] >= first + pd.Timedelta(days=min_history)).to_numpy()
     usual = pd.Series(np.where(eligible, risk, np.nan)).expanding().median().to_numpy()
     chosen = ((panel["date"] >= start_ts) & (panel["date"] <= end_ts)).to_numpy()
@@ -259,7 +272,7 @@ def forecast(
         {
             "athlete_id": profile.athlete_id,
             "date": panel["date"].to_numpy()[chosen],
-            "risk": risk[chosen],
+            "risk": np.full(int(chosen.sum()), np.nan) if relative else risk[chosen],
             "vs_usual": (risk / usual)[chosen],
             "vs_average": risk[chosen] / average,
             "band": band_of(risk[chosen] / average),
@@ -280,7 +293,9 @@ def forecast(
             "strain": panel["strain_onset"],
         }
     )
-    return Forecast(days=days, drivers=drivers, timeline=timeline, notes=notes, average=average)
+    return Forecast(
+        days=days, drivers=drivers, timeline=timeline, notes=notes, average=average, relative=relative
+    )
 
 
 def _runner_log(
