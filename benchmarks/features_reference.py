@@ -47,10 +47,8 @@ def _calendar(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ewma(km: pd.Series, span: int) -> pd.Series:
-    # pandas starts an EWMA at the first value; calfrisk starts from 0 the day before.
-    padded = pd.concat([pd.Series([0.0]), km.reset_index(drop=True)], ignore_index=True)
-    out = padded.ewm(span=span, adjust=False).mean().iloc[1:]
-    return pd.Series(out.to_numpy(), index=km.index)
+    # The weighted mean of the days so far: pandas' adjusted EWMA.
+    return km.ewm(span=span, adjust=True).mean()
 
 
 def _days_since_return(group: pd.DataFrame) -> pd.Series:

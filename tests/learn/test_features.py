@@ -115,6 +115,17 @@ def _one_athlete(km: list[float], **extra: object) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+@settings(max_examples=25, deadline=None)
+@given(km=st.floats(1.0, 40.0), days=st.integers(1, 120))
+def test_a_steady_runner_reads_steady_from_the_first_day(km: float, days: int) -> None:
+    # The load before a log is unknown, not zero: the same km every day is a chronic load of that
+    # km and a ratio of 1 from the first logged day on, not a ratio far above 1 at the start.
+    f = _features(_one_athlete([km] * days))
+    np.testing.assert_allclose(f["ewma_chronic_km"], km, rtol=1e-12)
+    np.testing.assert_allclose(f["ewma_acute_km"], km, rtol=1e-12)
+    np.testing.assert_allclose(f["acwr_ewma"], 1.0, rtol=1e-12)
+
+
 def test_definitions_on_a_hand_made_log() -> None:
     km = [10.0, 0.0, 5.0, 5.0, 0.0, 8.0, 12.0] * 4 + [20.0]
     panel = _one_athlete(km)
@@ -123,11 +134,10 @@ def test_definitions_on_a_hand_made_log() -> None:
     assert last["km_day"] == 20.0
     assert last["km_7d"] == sum(km[-7:])
     assert last["km_28d"] == sum(km[-28:])
-    acute = 0.0
-    chronic = 0.0
-    for k in km:
-        acute = 0.25 * k + 0.75 * acute
-        chronic = (2 / 29) * k + (1 - 2 / 29) * chronic
+    # Weighted means of the days so far: sum of (1 - lambda) ** age * km over the sum of the weights.
+    age = np.arange(len(km))[::-1]
+    acute = np.sum(0.75**age * km) / np.sum(0.75**age)
+    chronic = np.sum((1 - 2 / 29) ** age * km) / np.sum((1 - 2 / 29) ** age)
     assert last["ewma_acute_km"] == pytest.approx(acute)
     assert last["ewma_chronic_km"] == pytest.approx(chronic)
     assert last["acwr_ewma"] == pytest.approx(acute / chronic)

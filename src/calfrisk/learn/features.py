@@ -7,8 +7,11 @@ features therefore never change when later days, or other athletes, are added.
 
 Conventions: loads are daily km. EWMA loads follow Williams et al. (2017),
 ``EWMA_t = lambda * km_t + (1 - lambda) * EWMA_{t-1}`` with ``lambda = 2 / (N + 1)``, N = 7 (acute) and
-28 (chronic), starting from 0 on the day before the athlete's first row. Ratios divide by loads
-floored at ``floor_km`` per day so that a first run after a break stays finite.
+28 (chronic), as weighted means of the days logged so far: divided by the weights those days carry,
+``1 - (1 - lambda) ** (t + 1)`` on day t of the log (pandas' ``ewm(adjust=True)``). The load before a
+log is unknown, not zero: started from 0 instead, a runner's chronic load was still 13 % low on the
+first scored day (day 28) and the acute:chronic ratio of a steady runner read 3.5 on the first days.
+Ratios divide by loads floored at ``floor_km`` per day so that a first run after a break stays finite.
 """
 
 from __future__ import annotations
@@ -49,12 +52,15 @@ def _rolling_max(m: np.ndarray, window: int) -> np.ndarray:
 
 
 def _ewma(m: np.ndarray, span: int) -> np.ndarray:
+    """Exponentially weighted mean of each row's days so far (column 0 is each athlete's first day)."""
     lam = 2.0 / (span + 1.0)
     out = np.empty_like(m)
     level = np.zeros(m.shape[0])
     for t in range(m.shape[1]):
         level = lam * m[:, t] + (1.0 - lam) * level
         out[:, t] = level
+    # The weights of the days logged: 1 - (1 - lambda) ** (t + 1) of the infinite series'.
+    out /= -np.expm1(np.arange(1, m.shape[1] + 1) * np.log1p(-lam))
     return out
 
 
