@@ -70,6 +70,7 @@ def test_metrics_json_has_the_promised_shape(trained) -> None:
     assert metrics["n_test_athletes"] == held_out and 0 < metrics["positive_rate"] < 0.1
     bands = metrics["bands"]["gbm"]  # predict's bands against what followed on the test days
     assert [b["band"] for b in bands] == ["low", "elevated", "high"]
+    assert all({"observed_low", "observed_high", "agrees"} <= set(b) for b in bands)
     assert sum(b["days"] for b in bands) == metrics["n_test_rows"]
 
 

@@ -278,3 +278,26 @@ def test_band_outcomes_count_each_band_against_what_followed() -> None:
     assert band_outcomes(y, p, 0.02, enrichment=15.0)["days"].tolist() == [2, 2, 1]
     empty = band_outcomes(np.array([0, 1]), np.array([0.01, 0.01]), 0.02).set_index("band")
     assert empty.loc["high", "days"] == 0 and np.isnan(empty.loc["high", "observed"])
+
+
+def test_band_intervals_hold_a_calibrated_model_and_catch_a_biased_one() -> None:
+    from calfrisk.learn.bands import band_outcomes
+
+    # 2,000 runners x 200 days with each runner's own risk level: a runner's days are correlated,
+    # which the athlete bootstrap respects. A calibrated model's predicted rate sits inside each
+    # band's interval; one that predicts half the risk falls below every interval.
+    rng = np.random.default_rng(4)
+    runners, days = 2000, 200
+    level = np.exp(rng.normal(-4.5, 0.6, runners))
+    p = np.clip(np.repeat(level, days) * np.exp(rng.normal(0, 0.3, runners * days)), 0, 0.5)
+    y = (rng.random(len(p)) < p).astype(int)
+    athletes = np.repeat(np.arange(runners), days)
+    rate = float(p.mean())
+    calibrated = band_outcomes(y, p, rate, athlete_ids=athletes, n_boot=100)
+    assert calibrated["agrees"].all()
+    assert (calibrated["observed_low"] < calibrated["observed"]).all()
+    assert (calibrated["observed"] < calibrated["observed_high"]).all()
+    # Half the risk everywhere: the same bands (drawn against the model's own average day), rates
+    # predicted at half of what follows.
+    halved = band_outcomes(y, p / 2, rate / 2, athlete_ids=athletes, n_boot=100)
+    assert not halved["agrees"].any()

@@ -194,16 +194,18 @@ def print_training(result: object, run_id: str | None) -> None:
     for model, bands in metrics.get("bands", {}).items():
         # predict's bands against what followed the held-out days (strain within the horizon).
         band_table = Table(title=f"{model}: predict's bands against what followed")
-        for column in ("band", "days", "share", "predicted rate", "observed rate", "x average"):
+        for column in ("band", "days", "share", "predicted rate", "observed rate (95% CI)", "x average"):
             band_table.add_column(column, justify="left" if column == "band" else "right")
         for b in bands:
             observed = b["observed"]
+            low, high = b.get("observed_low"), b.get("observed_high")
+            interval = f" ({low:.2%}-{high:.2%})" if low is not None and high is not None else ""
             band_table.add_row(
                 b["band"],
                 f"{b['days']:,.0f}",
                 f"{b['share']:.1%}",
                 f"{b['predicted']:.2%}" if b["predicted"] is not None else "-",
-                f"{observed:.2%}" if observed is not None else "-",
+                f"{observed:.2%}{interval}" if observed is not None else "-",
                 f"{b['lift']:.2f}" if b["lift"] is not None else "-",
             )
         console.print(band_table)

@@ -36,6 +36,9 @@ def band_outcomes(
     positive_rate: float,
     enrichment: float = 1.0,
     sample_weight: np.ndarray | None = None,
+    athlete_ids: np.ndarray | None = None,
+    n_boot: int = 200,
+    random_state: int = 0,
 ) -> pd.DataFrame:
     """How often each risk band was followed by a strain: the bands checked against outcomes.
 
@@ -51,13 +54,19 @@ def band_outcomes(
         The cohort's enrichment factor; bands are drawn on the real-world scale, as ``predict`` does.
     sample_weight : ndarray, optional
         A case-control sample's weights: days, shares and rates are those of the days it stands for.
+    athlete_ids : ndarray, optional
+        Each day's athlete: the observed rates then get 95 % intervals from ``n_boot`` athlete
+        bootstrap resamples (a runner's days share their strains, so days are not independent).
+    n_boot : int, default=200
+    random_state : int, default=0
 
     Returns
     -------
     DataFrame
         One row per band of :data:`BANDS` in order: ``band``, ``days``, ``share`` of the days,
         ``predicted`` and ``observed`` event rate (cohort scale), and ``lift``, the observed rate
-        over that of all the days.
+        over that of all the days. With ``athlete_ids`` also ``observed_low``, ``observed_high`` and
+        ``agrees``: whether the predicted rate is inside the observed rate's interval.
     """
     labels = np.asarray(labels, dtype=float)
     ratio = real_world_risk(np.asarray(probabilities, dtype=float), enrichment) / real_world_risk(
@@ -77,7 +86,40 @@ def band_outcomes(
     table["share"] = table["days"] / max(w.sum(), 1)
     overall = np.sum(w * labels) / w.sum() if len(labels) else 0.0
     table["lift"] = table["observed"] / overall if overall > 0 else np.nan
-    return table[["band", "days", "share", "predicted", "observed", "lift"]]
+    columns = ["band", "days", "share", "predicted", "observed", "lift"]
+    if athlete_ids is not None:
+        order = [label for _, label in BANDS]
+        band = pd.Categorical(frame["band"], categories=order).codes
+        low, high = _observed_intervals(labels, w, band, len(order), athlete_ids, n_boot, random_state)
+        table["observed_low"], table["observed_high"] = low, high
+        table["agrees"] = (table["predicted"] >= low) & (table["predicted"] <= high)
+        columns += ["observed_low", "observed_high", "agrees"]
+    return table[columns]
+
+
+def _observed_intervals(
+    labels: np.ndarray,
+    w: np.ndarray,
+    band: np.ndarray,
+    n_bands: int,
+    athlete_ids: np.ndarray,
+    n_boot: int,
+    random_state: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """2.5 and 97.5 percentiles of each band's event rate over athlete bootstrap resamples."""
+    codes, uniques = pd.factorize(np.asarray(athlete_ids))
+    rng = np.random.default_rng(random_state)
+    rates = np.full((n_boot, n_bands), np.nan)
+    for b in range(n_boot):
+        counts = np.bincount(rng.integers(0, len(uniques), len(uniques)), minlength=len(uniques))
+        weight = counts[codes] * w
+        days = np.bincount(band, weights=weight, minlength=n_bands)
+        events = np.bincount(band, weights=weight * labels, minlength=n_bands)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rates[b] = events / days
+    with np.errstate(all="ignore"):
+        low, high = np.nanpercentile(rates, [2.5, 97.5], axis=0)
+    return low, high
 
 
 def band_of(ratio: np.ndarray) -> np.ndarray:

@@ -398,7 +398,16 @@ def evaluate_predictions(
             metrics["models"][column] = entry
     if "gbm" in scored:
         # predict's bands (low, elevated, high against the average day) checked against outcomes.
-        bands = band_outcomes(yt, scored["gbm"], train_rate, enrichment, sample_weight=w)
+        bands = band_outcomes(
+            yt,
+            scored["gbm"],
+            train_rate,
+            enrichment,
+            sample_weight=w,
+            athlete_ids=predictions["athlete_id"].to_numpy(),
+            n_boot=cfg.evaluation.n_boot,
+            random_state=cfg.data.seed,
+        )
         records = bands.astype(object).where(bands.notna(), None).to_dict(orient="records")  # JSON: null
         metrics["bands"] = {"gbm": records}
     reliability = {
