@@ -38,12 +38,12 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 def small_config(**cohort: object) -> CohortConfig:
     """The default config, shrunk: 3 chunks of 64 athletes (the last one short), 120 days.
 
-    Enriched x15, as the default was before it ran at the real rate: 150 runner-seasons hold a
+    Enriched x9 (the old default world: x15 at the old base rate): 150 runner-seasons hold a
     handful of strains at the real rate, too few for the mechanics these tests check.
     """
     values = {"n_athletes": 150, "n_days": 120, "chunk_size": 64, "burn_in_days": 28, "seed": 7}
     values.update(cohort)
-    return load_cohort_config(overrides={"cohort": values, "injury": {"enrichment": 15.0}})
+    return load_cohort_config(overrides={"cohort": values, "injury": {"enrichment": 9.0}})
 
 
 def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
@@ -68,12 +68,12 @@ def small_tables(small_cohort: tuple[CohortConfig, Path, CohortSummary]) -> dict
 
 @pytest.fixture(scope="session")
 def sample_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model directory trained (gradient boosting only, 60 stumps) on the committed sample cohort."""
+    """A model directory trained (gradient boosting only, 150 stumps) on the committed sample cohort."""
     from calfrisk.config import load_train_config
     from calfrisk.tracking.training import run_training
 
     overrides = {
-        "models": {"gbm": {"params": {"n_estimators": 60}}},
+        "models": {"gbm": {"params": {"n_estimators": 150}}},
         "sampling": KEEP_EVERY_DAY,
         "latent": [],
         "evaluation": {"n_boot": 10},

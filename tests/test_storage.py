@@ -26,7 +26,7 @@ def memory():
 
 def test_a_cohort_at_a_url_has_the_bytes_of_a_local_one_and_trains_the_same(tmp_path, capsys, memory) -> None:
     enriched = tmp_path / "cohort.yaml"  # 150 runners x 60 days need it to hold strains to train on
-    enriched.write_text("injury: {enrichment: 15.0}\n")
+    enriched.write_text("injury: {enrichment: 9.0}\n")
     small = [*SMALL, "--config", str(enriched)]
     code, _, err = run_cli(["simulate", *small, "--out", str(tmp_path / "local")], capsys)
     assert code == 0, err

@@ -30,8 +30,8 @@ def main(work: Path) -> dict[str, object]:
 
     seen: dict[str, object] = {"package": calfrisk.__file__}
     trait = factor("toy").trait
-    # Enriched x15 as the default was when this test was written: 600 runners need it for strains.
-    overrides = {"cohort": {"n_athletes": 600, "n_days": 240, "seed": 11}, "injury": {"enrichment": 15.0}}
+    # Enriched x9 (the old default world): 600 runners need it for strains.
+    overrides = {"cohort": {"n_athletes": 600, "n_days": 240, "seed": 11}, "injury": {"enrichment": 9.0}}
     cfg = load_cohort_config(overrides=overrides)
     seen["config_hazard_ratio"] = cfg.effects.toy.hazard_ratio
     simulate_cohort(cfg, work / "cohort")

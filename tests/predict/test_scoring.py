@@ -65,9 +65,9 @@ def test_one_year_scored_day_by_day(example, loaded) -> None:
     )
     days = result.days
     assert len(days) == 306 and days["date"].is_monotonic_increasing
-    # The sample cohort is enriched (x15): its model gives relative figures only, and says why.
+    # The sample cohort is enriched (x9): its model gives relative figures only, and says why.
     assert meta["enrichment"] > 1 and result.relative and days["risk"].isna().all()
-    assert any("enriched x15" in note and "only relative figures" in note for note in result.notes)
+    assert any("enriched x9" in note and "only relative figures" in note for note in result.notes)
     # The same model read as trained at the real rate gives its calibrated probability itself, and
     # the relative figures are the same function of it.
     span = {"start": dt.date(2025, 3, 1), "end": dt.date(2025, 12, 31), "today": TODAY}

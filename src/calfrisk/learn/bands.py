@@ -117,8 +117,10 @@ def _observed_intervals(
         events = np.bincount(band, weights=weight * labels, minlength=n_bands)
         with np.errstate(invalid="ignore", divide="ignore"):
             rates[b] = events / days
-    with np.errstate(all="ignore"):
-        low, high = np.nanpercentile(rates, [2.5, 97.5], axis=0)
+    low, high = np.full(n_bands, np.nan), np.full(n_bands, np.nan)
+    seen = np.isfinite(rates).any(axis=0)  # a band no resample reaches has no interval
+    if seen.any():
+        low[seen], high[seen] = np.nanpercentile(rates[:, seen], [2.5, 97.5], axis=0)
     return low, high
 
 

@@ -37,9 +37,9 @@ def _load(row: Row, ctx: Mapping[str, object]) -> str:
     if above > 10.0:
         return (
             f"this week is {above:+.0f} % against your 4-week weekly average ({row['km_7d']:.0f} vs "
-            f"{weekly:.0f} km; {change:+.0f} % on the week before), acute:chronic ratio {acwr:.2f}: keep "
-            "weekly increases near 10 % and the ratio under 1.3 (Gabbett 2016; jumps over 30 % raised "
-            "injury rates, Nielsen 2014)"
+            f"{weekly:.0f} km; {change:+.0f} % on the week before), acute:chronic ratio {acwr:.2f}: build "
+            "up over several weeks and keep the ratio under 1.3, the top of the 0.8-1.3 range where "
+            "injury rates were lowest (Gabbett 2016)"
         )
     if above < -10.0:
         return (

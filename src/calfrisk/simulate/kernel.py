@@ -497,7 +497,10 @@ def advance(
                     next_shoe[i] += 1
                 else:
                     shoe_km[i, pair] = worn
-            # 6. Loads: EWMA with lambda = 2/(N+1), and the 7-day sums kept exact in 0.01 km.
+            # 6. Loads: EWMA with lambda = 2/(N+1), and the 7-day sums kept exact in 0.01 km. The
+            # acute:chronic ratio the hazard reads is the one the runner brings to the day, before
+            # the day's own session (config: effects.acwr).
+            ratio_before = acute[i] / max(chronic[i], P[P_CHRONIC_FLOOR])
             acute[i] += P[P_LAMBDA_ACUTE] * (distance - acute[i])
             chronic[i] += P[P_LAMBDA_CHRONIC] * (distance - chronic[i])
             km_cm = int(np.rint(distance * 100.0))
@@ -508,7 +511,7 @@ def advance(
             ring_cm[i, now] = km_cm
             # 7. Factor covariates, in the order of the config's effects (calfrisk.factors.EFFECTS).
             x[:] = _covariates(
-                acute[i] / max(chronic[i], P[P_CHRONIC_FLOOR]),
+                ratio_before,
                 sum7_cm[i],
                 prev7_cm[i],
                 shoe_before if ran else -1.0,
