@@ -161,7 +161,7 @@ def test_a_threaded_simulation_and_training_never_import_dask(tmp_path) -> None:
         "from calfrisk.simulate import simulate_cohort\n"
         "from calfrisk.learn.train import train_models\n"
         "from calfrisk.tables import open_cohort\n"
-        "cfg = load_cohort_config(overrides={'cohort': {'n_athletes': 60, 'n_days': 60},"
+        "cfg = load_cohort_config(overrides={'cohort': {'n_athletes': 120, 'n_days': 90},"
         " 'injury': {'enrichment': 9.0}})\n"
         f"simulate_cohort(cfg, {str(tmp_path / 'c')!r})\n"
         "keep = {'negative_rate': 1.0}\n"

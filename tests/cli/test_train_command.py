@@ -104,6 +104,7 @@ def test_model_directory_loads_without_mlflow_and_predicts(trained, small_tables
         ("unknown_model", "unknown model"),
         ("old_param", "models.gbm.params: GradientBoostedTrees.__init__() got an unexpected keyword"),
         ("constraint", "models.gbm.params.monotone_constraints: 'speed' is not a feature"),
+        ("thin_folds", "of calibration fold"),
         ("models_flag", "--models"),
         ("horizon_too_long", "no eligible day: a day needs"),
         ("drop_part", "truth.parquet/part-00001.parquet: missing (the other tables have this part)"),
@@ -140,6 +141,8 @@ def test_bad_input_is_one_line_exit_2_nothing_logged(
         config.write_text(TINY + "models: {xgboost: {params: {}}}\n")
     elif setup == "old_param":  # scikit-learn's name, from before the booster was XGBoost
         config.write_text(TINY + "models: {gbm: {params: {max_iter: 20}}}\n")
+    elif setup == "thin_folds":  # 60 folds of two training athletes: some hold no strain
+        config.write_text(TINY + "data: {n_folds: 60}\n")
     elif setup == "constraint":
         config.write_text(TINY + "models: {gbm: {params: {monotone_constraints: {speed: 1}}}}\n")
     else:

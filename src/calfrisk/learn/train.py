@@ -183,6 +183,16 @@ def prepare_training_data(
     rows = pd.concat([train_rows, sample.test], ignore_index=True)
     n_train = len(train_rows)
     athlete = rows["athlete_id"].to_numpy()
+    folds = athlete_folds(athlete[:n_train], cfg.data.n_folds)
+    labels = rows["label"].to_numpy()
+    for k, (fit_rows, calibration_rows) in enumerate(folds, start=1):
+        for part, positions in (("fit", fit_rows), ("calibration", calibration_rows)):
+            if len(np.unique(labels[positions])) < 2:
+                raise InputError(
+                    f"training data: the {part} athletes of calibration fold {k} of {cfg.data.n_folds} "
+                    "have no strain onset (or no day without one); use more athletes, or fewer folds "
+                    "(data.n_folds)"
+                )
     zscored = rows[sample.columns(ZSCORE_PREFIX)] if lovdal else None
     hidden = sample.columns(LATENT_PREFIX)
     return TrainingData(
@@ -196,7 +206,7 @@ def prepare_training_data(
         dates=rows["date"].to_numpy(),
         train=np.arange(n_train),
         test=np.arange(n_train, len(rows)),
-        folds=athlete_folds(athlete[:n_train], cfg.data.n_folds),
+        folds=folds,
         zscored=zscored.set_axis([c.removeprefix(ZSCORE_PREFIX) for c in zscored.columns], axis=1)
         if zscored is not None
         else None,
