@@ -26,6 +26,7 @@ _EXPORTS = {
     "METRICS": "evaluate",
     "athlete_bootstrap": "evaluate",
     "athlete_folds": "evaluate",
+    "athlete_resamples": "evaluate",
     "expected_calibration_error": "evaluate",
     "reliability_table": "evaluate",
     "score": "evaluate",

@@ -22,7 +22,7 @@ ECE stays as a diagnostic: with a few percent of events even a perfect predictor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ __all__ = [
     "METRICS",
     "athlete_bootstrap",
     "athlete_folds",
+    "athlete_resamples",
     "calibration_line",
     "expected_calibration_error",
     "reliability_table",
@@ -192,13 +193,18 @@ def calibration_line(
     >>> [round(v, 1) for v in calibration_line(y, p)]
     [0.0, 1.0]
     """
-    y, x = np.asarray(y, dtype=float), _logit(p)
-    w = _weights(y, sample_weight)
+    y = np.asarray(y, dtype=float)
+    intercept, _, slope = _calibration_fits(y, _logit(p), _weights(y, sample_weight))
+    return intercept, slope
+
+
+def _calibration_fits(y: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    """The offset fit's intercept, and the line fit's intercept and slope (NaN without a slope)."""
     intercept, _ = _recalibrate(y, w, x, slope=False)
     if np.ptp(x) == 0:
-        return intercept, float("nan")
-    _, slope = _recalibrate(y, w, x, slope=True)
-    return intercept, slope
+        return intercept, float("nan"), float("nan")
+    a, slope = _recalibrate(y, w, x, slope=True)
+    return intercept, a, slope
 
 
 def _log_loss(y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
@@ -298,10 +304,7 @@ class _Ranked:
 
     def _line(self, w: np.ndarray) -> tuple[float, float]:
         """The calibration fits to convergence; the first call also prepares :meth:`_step`."""
-        intercept, _ = _recalibrate(self.y, w, self.logit, slope=False)
-        a, slope = float("nan"), float("nan")
-        if np.ptp(self.logit) > 0:
-            a, slope = _recalibrate(self.y, w, self.logit, slope=True)
+        intercept, a, slope = _calibration_fits(self.y, self.logit, w)
         if self.groups is not None and self.step_sums is None and np.isfinite([intercept, a, slope]).all():
             from scipy.special import expit
 
@@ -355,6 +358,20 @@ def _paired(model: dict[str, float], reference: dict[str, float]) -> dict[str, f
     }
 
 
+def athlete_resamples(
+    athlete_ids: np.ndarray, n_boot: int, random_state: int = 0
+) -> tuple[np.ndarray, Iterator[np.ndarray]]:
+    """Athlete bootstrap draws: each row's athlete code, and per resample how often each athlete is drawn.
+
+    A row's weight in a resample is ``counts[codes]``: its athlete's draws. The same seed gives the
+    same resamples to every caller (the metrics' intervals and the bands').
+    """
+    codes, uniques = pd.factorize(np.asarray(athlete_ids))
+    rng = np.random.default_rng(random_state)
+    n = len(uniques)
+    return codes, (np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(n_boot))
+
+
 def athlete_bootstrap(
     y: np.ndarray,
     predictions: dict[str, np.ndarray],
@@ -390,17 +407,15 @@ def athlete_bootstrap(
         minus that model's, paired.
     """
     y = np.asarray(y)
-    codes, uniques = pd.factorize(np.asarray(athlete_ids))
+    codes, resamples = athlete_resamples(athlete_ids, n_boot, random_state)
     base = _weights(y, sample_weight)
     ranked = {
         name: _Ranked(y, np.asarray(p, dtype=float), n_bins, sample_weight, groups=codes)
         for name, p in predictions.items()
     }
     full = {name: r.metrics(base) for name, r in ranked.items()}
-    rng = np.random.default_rng(random_state)
     samples: dict[tuple[str, str], list[float]] = {}
-    for _ in range(n_boot):
-        counts = np.bincount(rng.integers(0, len(uniques), len(uniques)), minlength=len(uniques))
+    for counts in resamples:
         w = counts[codes] * base
         if np.sum(w * y) == 0 or np.sum(w * (1 - y)) == 0:
             continue  # no event (or no non-event) drawn: AUC undefined
