@@ -137,7 +137,7 @@ RISK_FACTORS: tuple[RiskFactor, ...] = (
         ),
     ),
     RiskFactor("hills", effects=("hills",), features=("climb_m_7d", "climb_m_per_km_7d")),
-    RiskFactor("speed", effects=("speed_work",), features=("speed_km_7d", "speed_share_7d")),
+    RiskFactor("speed", effects=("speed_work", "intervals"), features=("speed_km_7d", "speed_share_7d")),
     RiskFactor(
         "shoes",
         effects=("shoe_wear", "shoe_rotation"),
@@ -184,6 +184,7 @@ KERNEL_EFFECTS: tuple[str, ...] = (
     "calf_strength",
     "hills",
     "speed_work",
+    "intervals",
     "warmup",
     "stretching",
 )

@@ -62,7 +62,8 @@ def _design(cfg: CohortConfig, tables: dict) -> tuple[pd.DataFrame, np.ndarray, 
         if hr != 1.0:
             x[factor] = np.log(runs[f"mult_{factor}"].to_numpy(np.float64)) / np.log(hr)
     # Covariates of the factors without effect come from what a researcher can see.
-    x["speed_work"] = log["session_type"].isin(["tempo", "intervals", "race"]).to_numpy(float)
+    x["speed_work"] = log["session_type"].isin(["tempo", "race"]).to_numpy(float)
+    x["intervals"] = (log["session_type"] == "intervals").to_numpy(float)
     profile = athletes.set_index("athlete_id").loc[runs["athlete_id"]]
     x["warmup"] = profile["warmup_habit"].to_numpy(float)
     x["stretching"] = profile["stretching_habit"].to_numpy(float)

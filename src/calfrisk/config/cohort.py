@@ -267,6 +267,7 @@ class KernelEffects(_Frozen):
     calf_strength: Effect
     hills: ThresholdEffect
     speed_work: Effect
+    intervals: Effect
     warmup: Effect
     stretching: Effect
 

@@ -40,7 +40,7 @@ REFERENCE: dict[str, tuple[float, float, str]] = {
         0.16,
         0.38,
         "16-38 % of calf strains recur in sport (Orchard & Seward 2014 in Green & Pizzari 2017; "
-        "team sports, mostly within the season: read here as within a year of the return)",
+        "team sports, within a season of about six months: read here as within 180 days of the return)",
     ),
 }
 
@@ -81,7 +81,7 @@ class Epidemiology:
 
 
 def cohort_epidemiology(
-    tables: dict[str, pd.DataFrame], cfg: CohortConfig, *, recurrence_days: int = 365
+    tables: dict[str, pd.DataFrame], cfg: CohortConfig, *, recurrence_days: int = 180
 ) -> Epidemiology:
     """Strain rates, strain history and recurrence of a cohort, from its tables.
 
@@ -91,7 +91,7 @@ def cohort_epidemiology(
         ``athletes``, ``training_log`` and ``injuries`` (:func:`calfrisk.tables.load_cohort`).
     cfg : CohortConfig
         The cohort's config: its window (``start_date``, ``n_days``).
-    recurrence_days : int, default=365
+    recurrence_days : int, default=180
         A strain within this many days of the return from the previous one counts as a recurrence;
         only returns with this many days of the window after them are counted.
 

@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numba import njit
 
-from calfrisk.schema import SESSION_TYPES, SPEED_TYPES
+from calfrisk.schema import SESSION_TYPES
 
 __all__ = ["N_UNIFORM", "STATE_FIELDS", "advance", "noise_multipliers"]
 
@@ -120,7 +120,6 @@ _REST, _EASY_SLOT, _LONG_SLOT, _QUALITY_SLOT = 0, 1, 2, 3
 _EASY, _LONG, _TEMPO, _INTERVALS, _HILLS, _RACE = (
     SESSION_TYPES.index(name) for name in ("easy", "long", "tempo", "intervals", "hills", "race")
 )
-_SPEED = tuple(SESSION_TYPES.index(name) for name in SPEED_TYPES)
 #: Pace of each session type against easy pace, by code.
 _PACE_FACTOR = np.array(
     [
@@ -129,7 +128,7 @@ _PACE_FACTOR = np.array(
     ]
 )
 _HILL_SESSION_M_PER_KM = 30.0
-_N_FACTORS = 13
+_N_FACTORS = 14
 
 
 #: Scale that gives the logistic distribution unit variance.
@@ -251,7 +250,7 @@ def _session(planned, noise_distance, race_km, pace, noise_pace, terrain, noise_
 @njit(**_STEP)
 def _covariates(
     acwr, sum7_cm, prev7_cm, shoe_km, n_pairs, age, prior_strains, since_return, glute, calf, climb_per_km,
-    speed, warmup, stretching, params,
+    speed, intervals, warmup, stretching, params,
 ):  # fmt: skip
     """7. Each effect's covariate ``x`` (its hazard multiplier is ``hazard_ratio ** x``), in the order
     of :data:`calfrisk.factors.EFFECTS`. ``shoe_km`` and ``climb_per_km`` are -1 on days without a
@@ -271,6 +270,7 @@ def _covariates(
         calf,
         max(min(climb_per_km, hills_cap) - hills_thr, 0.0) / hills_per if climb_per_km >= 0.0 else 0.0,
         1.0 if speed else 0.0,
+        1.0 if intervals else 0.0,
         1.0 if warmup else 0.0,
         1.0 if stretching else 0.0,
     )
@@ -394,7 +394,7 @@ def advance(
     n_days = u.shape[0]
     n_traits = traits.shape[1]
     if log_hr.shape[0] != _N_FACTORS + n_traits or o_x.shape[0] != _N_FACTORS + n_traits:
-        raise ValueError("the kernel computes 13 factors and one per trait")
+        raise ValueError(f"the kernel computes {_N_FACTORS} factors and one per trait")
     ph_prob = P[P_HOLIDAY_PROB]
     pi_prob = P[P_ILLNESS_PROB]
     rate_per_min = P[P_RATE_PER_MIN]
@@ -522,7 +522,8 @@ def advance(
                 glute_latent[i],
                 calf_latent[i],
                 elevation / max(distance, 0.01) if ran else -1.0,
-                ran and (stype in _SPEED),
+                ran and (stype in (_TEMPO, _RACE)),
+                ran and stype == _INTERVALS,
                 warmup[i],
                 stretching[i],
                 effect_params,
