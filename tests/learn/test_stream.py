@@ -55,7 +55,8 @@ def test_a_model_fitted_on_5_percent_of_the_negative_days_is_as_calibrated_as_on
     # 800 runners x 365 days (the enriched default world): ~190,000 training days. Both models are
     # scored on every eligible day of the same held-out athletes, so outcome noise is shared and
     # what differs is the training sample. Seeded run (the world of the 4.0 / 90-day recent-return
-    # effect): log loss 0.0964 against the full-data model's 0.0954, 1.1 % above it; the sample keeps
+    # effect): log loss 0.0964 against the full-data model's 0.0954, 1.1 % above it (the world of 5.0 over
+    # 180 days and neutral intervals: 0.06781 against 0.06782); the sample keeps
     # a twentieth of the negative days, and the 2 % bound below allows that price, not a bias.
     from calfrisk.simulate import simulate_cohort
 
@@ -79,9 +80,11 @@ def test_a_model_fitted_on_5_percent_of_the_negative_days_is_as_calibrated_as_on
     )
     y = full["label"].to_numpy()
     a, b = score(y, full["gbm"].to_numpy()), score(y, sampled["gbm"].to_numpy())
-    # The intercept a 5 % sample of ~185,000 negative days pins down: +-1 % (1 / sqrt(9,000));
-    # the boosting differs too. 8 % is three times the seeded gap.
-    assert sampled["gbm"].mean() / full["gbm"].mean() == pytest.approx(1.0, abs=0.08)
+    # The mean risk each model gives the held-out days rests on its calibration fit, whose intercept
+    # ~350 training strains pin down to about +-5 % (1 / sqrt(350)), and the two models' trees differ:
+    # their means differ by up to ~10 % at two standard errors (seeded: the sample's 1.8 % above the
+    # observed rate, the full model's 7 % below). 20 % is four; an unweighted fit is off ~15-fold.
+    assert sampled["gbm"].mean() / full["gbm"].mean() == pytest.approx(1.0, abs=0.2)
     # (Fitted without its weights, the sample's event share, about 15 times the cohort's 1.7 %,
     # would show in every prediction: the ratio above is what catches it.)
     assert b["log_loss"] <= 1.02 * a["log_loss"]

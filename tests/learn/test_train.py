@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from calfrisk.learn.evaluate import expected_calibration_error
+from calfrisk.learn.evaluate import athlete_resamples, expected_calibration_error
 from tests.conftest import KEEP_EVERY_DAY, ROOT
 
 
@@ -32,3 +32,41 @@ def test_gbm_is_calibrated_on_held_out_athletes() -> None:
     assert expected_calibration_error(y, p) < 0.02
     assert abs(p.mean() - y.mean()) < 0.25 * y.mean()
     assert abs(1.5 * p.mean() - y.mean()) > 0.25 * y.mean()
+
+
+@pytest.mark.slow
+def test_the_default_models_bands_and_average_day_hold_on_held_out_runners_at_the_real_rate(tmp_path) -> None:
+    # The default world and training config at the real rate (enrichment 1), on 20,000 runners:
+    # ~1,200 strains, ~240 among the ~4,000 held-out runners. For the average day and each of
+    # predict's three bands, a calibrated model's mean risk lies inside the athlete-bootstrap interval
+    # of the observed rate. Four checks: each interval at 99.5 % (Bonferroni, a 2 % chance that a
+    # calibrated model fails one), yet narrow enough to refuse a model 1.5x too high or too low on
+    # the average day. The bands must also rank the days.
+    import numpy as np
+
+    from calfrisk.config import load_cohort_config, load_train_config
+    from calfrisk.learn.bands import band_of
+    from calfrisk.learn.train import train_models
+    from calfrisk.simulate import simulate_cohort
+    from calfrisk.tables import open_cohort
+
+    cohort = load_cohort_config(overrides={"cohort": {"n_athletes": 20_000, "seed": 11}})
+    assert cohort.injury.enrichment == 1.0
+    simulate_cohort(cohort, tmp_path / "cohort", n_jobs=-1)
+    cfg = load_train_config(overrides={"latent": [], "evaluation": {"n_boot": 50}})
+    result = train_models(open_cohort(tmp_path / "cohort"), cfg, models=["gbm"], cohort=None)
+    pred = result.predictions
+    y, p, w = pred["label"].to_numpy(), pred["gbm"].to_numpy(), pred["weight"].to_numpy()
+    band = band_of(p / result.reference["positive_rate"])
+    groups = {"average day": np.ones(len(p), bool), **{b: band == b for b in ("low", "elevated", "high")}}
+    codes, draws = athlete_resamples(pred["athlete_id"].to_numpy(), 1000, random_state=1)
+    rates = np.array(
+        [[np.average(y[m], weights=(w * counts[codes])[m]) for m in groups.values()] for counts in draws]
+    )
+    low, high = np.quantile(rates, [0.0025, 0.9975], axis=0)
+    predicted = np.array([np.average(p[m], weights=w[m]) for m in groups.values()])
+    for name, lo, pr, hi in zip(groups, low, predicted, high, strict=True):
+        assert lo <= pr <= hi, f"{name}: predicted {pr:.5f}, observed {lo:.5f}-{hi:.5f}"
+    assert high[0] < 1.5 * predicted[0] and low[0] > predicted[0] / 1.5
+    observed = [np.average(y[m], weights=w[m]) for m in groups.values()]
+    assert observed[1] < observed[2] < observed[3]
