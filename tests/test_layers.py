@@ -65,6 +65,8 @@ ALLOWED = {
     "config": {"factors", "exceptions", "_lazy"},  # a trait's effect
     "tables": {"config", "exceptions", "schema", "storage"},
     "readers": {"exceptions", "schema", "_lazy"},
+    # A real cohort: read by the readers, written as a cohort folder the learning steps read.
+    "ingest": {"exceptions", "factors", "schema", "storage", "readers", "_lazy"},
     "simulate": _BASE,
     "learn": _BASE | {"simulate"},
     "figures": {"learn", "exceptions", "schema"},

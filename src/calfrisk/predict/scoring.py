@@ -36,12 +36,9 @@ from calfrisk.learn.explain import DRIVER_FACTORS, contributions, factor_contrib
 from calfrisk.learn.panel import daily_panel
 from calfrisk.predict.advice import advise
 from calfrisk.predict.profile import RunnerProfile
+from calfrisk.readers.sessions import SPEED_PACE_RATIO, as_training_log
 
 __all__ = ["SPEED_PACE_RATIO", "Forecast", "forecast"]
-
-#: A session without a recorded type counts as speed work when its pace is at least 8 % faster
-#: (this ratio of minutes per km) than the median of the runner's sessions over the 28 days before.
-SPEED_PACE_RATIO = 0.92
 
 #: Drivers listed per day, and the smallest odds multiplier worth listing.
 TOP_DRIVERS = 3
@@ -102,35 +99,12 @@ def _check_model(model: object, metadata: dict) -> None:
         )
 
 
-def _infer_session_types(sessions: pd.DataFrame, notes: list[str]) -> pd.Series:
-    """Session types, with those a log does not record inferred from pace (past sessions only)."""
-    types = sessions["session_type"].astype("string")
-    unknown = types.isna()
-    if not unknown.any():
-        return types
-    pace = (sessions["duration_min"] / sessions["distance_km"]).to_numpy()
-    start = pd.DatetimeIndex(sessions["start_time"])
-    # Median pace of the sessions that started in the 28 days before each one (not the session itself).
-    reference = pd.Series(pace, index=start).rolling("28D", closed="left", min_periods=3).median().to_numpy()
-    fast = pace <= SPEED_PACE_RATIO * reference
-    inferred = np.where(fast, "tempo", "easy")
-    types = types.where(~unknown, pd.array(inferred, dtype="string"))
-    n_speed = int((fast & unknown.to_numpy()).sum())
-    notes.append(
-        f"{int(unknown.sum())} session(s) without a type: {n_speed} counted as speed work, being at "
-        f"least {round((1 - SPEED_PACE_RATIO) * 100)} % faster than your median pace of the 4 weeks "
-        "before; the rest as easy runs"
-    )
-    return types
-
-
-def _shoe_ids(
-    sessions: pd.DataFrame, profile: RunnerProfile, notes: list[str]
-) -> tuple[np.ndarray, pd.DataFrame, dict[int, str], bool]:
-    """Number the shoes in order of first use; km they had before the log; whether any is known."""
+def _shoe_start(
+    sessions: pd.DataFrame, ids: dict[str, int], profile: RunnerProfile, notes: list[str]
+) -> tuple[pd.DataFrame, dict[int, str], bool]:
+    """The km each numbered shoe had before the log; the shoes' names by id; whether any is known."""
     names = sessions["shoe"].astype("string")
-    known = names.dropna()
-    order = list(dict.fromkeys(known.tolist()))
+    order = list(ids)
     unknown_shoes = sorted(set(profile.shoe_km) - set(order))
     if unknown_shoes:
         listed = ", ".join(repr(s) for s in order) or "none"
@@ -139,8 +113,6 @@ def _shoe_ids(
             repr(unknown_shoes[0]),
             f"no session in the log uses that shoe (shoes in the log: {listed})",
         )
-    ids = {name: i + 1 for i, name in enumerate(order)}
-    shoe_id = names.map(ids).fillna(0).astype(np.int64).to_numpy()  # 0 = shoe not recorded
     start = pd.DataFrame(
         {
             "athlete_id": 0,
@@ -161,7 +133,7 @@ def _shoe_ids(
             )
         if names.isna().any():
             notes.append(f"{int(names.isna().sum())} session(s) without a shoe: counted as one unnamed shoe")
-    return shoe_id, start, {v: k for k, v in ids.items()}, bool(order)
+    return start, {v: k for k, v in ids.items()}, bool(order)
 
 
 def _day_range(
@@ -305,23 +277,12 @@ def _runner_log(
 
     Returns the log, each shoe's km before it, the shoes' names by id, and whether any shoe is named.
     """
-    sessions = sessions.sort_values("start_time", kind="stable").reset_index(drop=True)
-    session_type = _infer_session_types(sessions, notes)
-    shoe_id, shoe_start, shoe_names, shoes_known = _shoe_ids(sessions, profile, notes)
-    elevation = sessions["elevation_gain_m"].astype("Float64")
-    if elevation.isna().any():
-        notes.append(f"{int(elevation.isna().sum())} session(s) without elevation: counted as flat")
-    log = pd.DataFrame(
-        {
-            "athlete_id": 0,
-            "date": pd.to_datetime(sessions["date"]).dt.normalize(),
-            "distance_km": sessions["distance_km"].to_numpy(dtype=float),
-            "duration_min": sessions["duration_min"].to_numpy(dtype=float),
-            "elevation_gain_m": elevation.fillna(0.0).to_numpy(dtype=float),
-            "session_type": session_type.to_numpy(dtype=object),
-            "shoe_id": shoe_id,
-        }
-    )
+    log, ids = as_training_log(sessions, 0, notes)
+    shoe_start, shoe_names, shoes_known = _shoe_start(sessions, ids, profile, notes)
+    flat = log["elevation_gain_m"].isna()
+    if flat.any():
+        notes.append(f"{int(flat.sum())} session(s) without elevation: counted as flat")
+        log["elevation_gain_m"] = log["elevation_gain_m"].fillna(0.0)
     return log, shoe_start, shoe_names, shoes_known
 
 
