@@ -66,7 +66,7 @@ ALLOWED = {
     "tables": {"config", "exceptions", "schema", "storage"},
     "readers": {"exceptions", "schema", "_lazy"},
     # A real cohort: read by the readers, written as a cohort folder the learning steps read.
-    "ingest": {"exceptions", "factors", "schema", "storage", "readers", "_lazy"},
+    "ingest": {"exceptions", "factors", "schema", "storage", "tables", "readers", "_lazy"},
     "simulate": _BASE,
     "learn": _BASE | {"simulate"},
     "figures": {"learn", "exceptions", "schema"},

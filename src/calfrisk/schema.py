@@ -12,6 +12,7 @@ from calfrisk.factors import TRAITS
 __all__ = [
     "ATHLETE_COLUMNS",
     "INJURY_COLUMNS",
+    "OUTCOMES",
     "PROFILE_COLUMNS",
     "RUN_LOG_COLUMNS",
     "SESSION_TYPES",
@@ -117,6 +118,10 @@ RUN_LOG_COLUMNS: dict[str, str] = {
     "rpe": "float64: perceived exertion 1-10, or NA",
     "source": "string: where the row came from, e.g. 'activities.csv row 12' or 'run.fit'",
 }
+
+#: What a cohort's injuries may be, each with its plural: calf strains (what calfrisk models), or any
+#: running injury (a real cohort that recorded every kind, as the Lövdal data set did).
+OUTCOMES: dict[str, str] = {"calf strain": "calf strains", "running injury": "running injuries"}
 
 #: The tables ``calfrisk simulate`` writes, in writing order.
 TABLES: tuple[str, ...] = ("athletes", "training_log", "injuries", "truth", "shoes")

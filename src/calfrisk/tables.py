@@ -1,7 +1,9 @@
 """A cohort folder: its tables, read and checked against what the learning steps need.
 
 A cohort folder holds one Parquet table per name of :data:`calfrisk.schema.TABLES` (and, when
-``calfrisk simulate`` wrote it, the ``config.yaml`` it was simulated from). A table is one file, or
+``calfrisk simulate`` wrote it, the ``config.yaml`` it was simulated from). An imported cohort
+(``calfrisk import``) has no ``truth`` table and a ``manifest.json`` instead: its athlete-days are
+those each runner's log covers (:func:`observed_days`). A table is one file, or
 a folder of ``part-NNNNN.parquet`` files, one per chunk of athletes: every table has the same
 parts, and part ``k`` of each holds the same athletes. :func:`open_cohort` checks that layout
 before any work and lets the learning steps read one part at a time (:meth:`CohortDataset.part`);
@@ -10,11 +12,13 @@ before any work and lets the learning steps read one part at a time (:meth:`Coho
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from calfrisk.config import CohortConfig, load_cohort_config
@@ -22,7 +26,19 @@ from calfrisk.exceptions import InputError, ParameterError
 from calfrisk.schema import PROFILE_COLUMNS, TABLES
 from calfrisk.storage import Folder, locate
 
-__all__ = ["REQUIRED_COLUMNS", "CohortDataset", "load_cohort", "open_cohort", "read_part"]
+__all__ = [
+    "MANIFEST",
+    "REQUIRED_COLUMNS",
+    "CohortDataset",
+    "cohort_days",
+    "load_cohort",
+    "observed_days",
+    "open_cohort",
+    "read_part",
+]
+
+#: The file an imported cohort (``calfrisk import``) has beside its tables, and no ``truth`` table.
+MANIFEST = "manifest.json"
 
 #: The columns each table must have; others are carried along.
 REQUIRED_COLUMNS = {
@@ -108,11 +124,14 @@ class CohortDataset:
         Per part (chunk of athletes), each table's file.
     config : CohortConfig or None
         The config it was simulated from, when the folder has one.
+    manifest : dict or None
+        An imported cohort's manifest (what was read, what the injuries are); None for a simulated one.
     """
 
     root: Folder
     parts: list[dict[str, str]]
     config: CohortConfig | None
+    manifest: dict | None = None
 
     def part(self, index: int, columns: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
         """The tables of one part (its athletes only), each checked for its required columns.
@@ -173,7 +192,8 @@ def open_cohort(data_dir: str | Path) -> CohortDataset:
     root = locate(data_dir, parameter="data_dir")
     if not root.isdir():
         raise ParameterError("data_dir", root, "no such folder")
-    files = {name: _table_files(root, name) for name in TABLES}
+    imported = root.exists(MANIFEST) and not root.exists("truth.parquet")
+    files = {name: _table_files(root, name) for name in TABLES if not (imported and name == "truth")}
     # A part's key: its file name in a folder of parts; a table in one file is the one part "".
     names = {
         name: [f.rsplit("/", 1)[-1] for f in found] if root.isdir(f"{name}.parquet") else [""]
@@ -190,8 +210,9 @@ def open_cohort(data_dir: str | Path) -> CohortDataset:
     for name, found in files.items():
         for path in found:
             _check_schema(root, path, name)
-    parts = [{name: files[name][k] for name in TABLES} for k in range(len(reference))]
-    return CohortDataset(root, parts, _config(root))
+    parts = [{name: found[k] for name, found in files.items()} for k in range(len(reference))]
+    manifest = json.loads(root.read_text(MANIFEST)) if imported else None
+    return CohortDataset(root, parts, None if imported else _config(root), manifest)
 
 
 def load_cohort(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], CohortConfig | None]:
@@ -204,9 +225,70 @@ def load_cohort(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], CohortCo
     """
     dataset = open_cohort(data_dir)
     tables = {}
-    for name in TABLES:
+    for name in dataset.parts[0]:
         path = dataset.root.child(f"{name}.parquet")
         tables[name] = _read(dataset.root, path, name)
         if name not in ("injuries", "shoes") and tables[name].empty:
             raise InputError(f"{dataset.root.show(path)}: no rows")
     return tables, dataset.config
+
+
+def observed_days(training_log: pd.DataFrame, injuries: pd.DataFrame) -> pd.DataFrame:
+    """The athlete-days a real cohort observed: each runner's first to last logged day, and layoffs.
+
+    A day is ``in_layoff`` in the ``layoff_days`` after an injury's onset day; where an injury gives
+    no layoff, until the runner's next logged session (a runner who does not run after a strain is
+    laid off, not resting).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"athlete_id": ["a", "a", "a"],
+    ...                     "date": pd.to_datetime(["2025-03-01", "2025-03-02", "2025-03-06"])})
+    >>> hurt = pd.DataFrame({"athlete_id": ["a"], "date": pd.to_datetime(["2025-03-02"]),
+    ...                      "layoff_days": pd.array([pd.NA], dtype="Int16")})
+    >>> observed_days(log, hurt)["in_layoff"].tolist()
+    [False, False, True, True, True, False]
+    """
+    dates = pd.to_datetime(training_log["date"]).dt.normalize()
+    span = dates.groupby(training_log["athlete_id"].to_numpy()).agg(["min", "max"])
+    length = (span["max"] - span["min"]).dt.days.to_numpy() + 1
+    offsets = np.concatenate([np.arange(n) for n in length]) if len(length) else np.array([], dtype=int)
+    days = pd.DataFrame(
+        {
+            "athlete_id": np.repeat(span.index.to_numpy(), length),
+            "date": (np.repeat(span["min"].to_numpy(), length) + pd.to_timedelta(offsets, unit="D")).astype(
+                "datetime64[ms]"
+            ),
+        }
+    )
+    if len(span) and training_log["athlete_id"].dtype == "string":
+        days["athlete_id"] = days["athlete_id"].astype("string")
+    days["in_layoff"] = False
+    if len(injuries):
+        sessions = pd.DataFrame(
+            {"athlete_id": training_log["athlete_id"].to_numpy(), "next": dates.to_numpy()}
+        )
+        onsets = injuries.assign(date=pd.to_datetime(injuries["date"]).dt.normalize())
+        for row in onsets.itertuples(index=False):
+            mine = sessions["next"][
+                (sessions["athlete_id"] == row.athlete_id) & (sessions["next"] > row.date)
+            ]
+            given = row.layoff_days if "layoff_days" in onsets and not pd.isna(row.layoff_days) else None
+            end = (
+                row.date + pd.Timedelta(days=int(given))
+                if given is not None
+                else (mine.min() - pd.Timedelta(days=1) if len(mine) else span.loc[row.athlete_id, "max"])
+            )
+            hit = (days["athlete_id"] == row.athlete_id) & (days["date"] > row.date) & (days["date"] <= end)
+            days.loc[hit, "in_layoff"] = True
+    return days
+
+
+def cohort_days(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The athlete-days the learning steps score: ``athlete_id``, ``date``, ``in_layoff``.
+
+    A simulated cohort's truth table (its calendar), or an imported one's :func:`observed_days`.
+    """
+    if "truth" in tables:
+        return tables["truth"]
+    return observed_days(tables["training_log"], tables["injuries"])

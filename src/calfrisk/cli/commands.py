@@ -395,6 +395,97 @@ def _load_predict_model(reference: str) -> tuple[object, dict]:
     return load_model(reference)
 
 
+@cli.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["runners", "lovdal"]),
+    default="runners",
+    show_default=True,
+    help="runners: a folder with one subfolder or file per runner; lovdal: the Lövdal et al. (2021) "
+    "day-approach CSV.",
+)
+@click.option("--injuries", type=click.Path(path_type=Path), default=None, help="injuries.csv (runners).")
+@click.option("--athletes", type=click.Path(path_type=Path), default=None, help="athletes.csv (runners).")
+@click.option("--shoes", type=click.Path(path_type=Path), default=None, help="shoes.csv (runners).")
+@click.option("--timezone", default=None, help="IANA zone for start times given in UTC only (runners).")
+@click.option("--units", type=click.Choice(["km", "mi"]), default=None, help="Garmin CSVs' distance unit.")
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="lovdal: the calendar day of Date 0 (the file gives day counts only).  [default: 2012-01-01]",
+)
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Cohort folder.")
+@click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
+@click.option(
+    "--pseudonymise",
+    "mapping_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Replace runner ids by salted hashes; write the id -> pseudonym mapping to this CSV (not in --out).",
+)
+@click.option("--strict", is_flag=True, help="Refuse the import if any runner's files cannot be read.")
+@click.option("--jobs", type=click.IntRange(min=-1), default=-1, show_default=True, help="Parallel readers.")
+def import_cohort(
+    source: Path,
+    fmt: str,
+    injuries: Path | None,
+    athletes: Path | None,
+    shoes: Path | None,
+    timezone: str | None,
+    units: str | None,
+    start: object,
+    out_dir: Path,
+    overwrite: bool,
+    mapping_path: Path | None,
+    strict: bool,
+    jobs: int,
+) -> None:
+    """Import a real cohort (runners' files and injury records, or the Lövdal data set) as a cohort folder."""
+    from calfrisk.cli.terminal import print_import
+    from calfrisk.ingest.cohort import write_cohort
+    from calfrisk.io import atomic_write_text, check_output_file
+    from calfrisk.storage import check_output
+
+    if jobs == 0:
+        raise click.BadParameter("0 workers cannot run anything", param_hint="'--jobs'")
+    given = {"--injuries": injuries, "--athletes": athletes, "--shoes": shoes, "--timezone": timezone,
+             "--units": units, "--pseudonymise": mapping_path, "--strict": strict or None}  # fmt: skip
+    if fmt == "lovdal":
+        extra = [flag for flag, value in given.items() if value is not None]
+        if extra:
+            raise click.UsageError(f"{extra[0]} is for --format runners (the Lövdal file holds its injuries)")
+    elif injuries is None:
+        raise click.UsageError("--injuries is required with --format runners (a header only: no injuries)")
+    if start is not None and fmt != "lovdal":
+        raise click.UsageError("--start is for --format lovdal")
+    check_output(out_dir, overwrite=overwrite)
+    if mapping_path is not None:
+        if mapping_path.resolve().is_relative_to(out_dir.resolve()):
+            hint = "'--pseudonymise'"
+            raise click.BadParameter("keep the mapping out of the cohort folder", param_hint=hint)
+        check_output_file(mapping_path, parameter="--pseudonymise")
+    mapping: dict[str, str] = {}
+    if fmt == "lovdal":
+        from calfrisk.ingest.lovdal import DEFAULT_ANCHOR, read_lovdal
+
+        cohort = read_lovdal(source, start=start.date() if start is not None else DEFAULT_ANCHOR)
+    else:
+        from calfrisk.ingest.runners import import_runners
+
+        cohort, mapping = import_runners(
+            source, injuries, athletes=athletes, shoes=shoes, timezone=timezone, units=units,
+            strict=strict, pseudonymise=mapping_path is not None, n_jobs=jobs,
+        )  # fmt: skip
+    write_cohort(cohort, out_dir, overwrite=overwrite)
+    if mapping_path is not None:
+        rows = "".join(f"{a},{p}\n" for a, p in sorted(mapping.items()))
+        atomic_write_text(mapping_path, "athlete_id,pseudonym\n" + rows)
+    print_import(cohort, out_dir, mapping_path)
+
+
 #: The library's parameters and the flags that set them: its errors name the parameter, the
 #: command line the flag.
 FLAGS = {

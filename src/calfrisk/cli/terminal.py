@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from calfrisk.schema import TABLES
+from calfrisk.schema import OUTCOMES, TABLES
 
 if TYPE_CHECKING:  # pandas costs `calfrisk simulate` ~0.25 s to import, numba `calfrisk predict` more
     import pandas as pd
@@ -128,6 +128,32 @@ def print_cohort_summary(summary: CohortSummary, cfg: CohortConfig, out_dir: str
     console.print(f"Tables written to {out_dir}: {', '.join(TABLES)} (Parquet).")
 
 
+def print_import(cohort: object, out_dir: str | Path, mapping_path: Path | None) -> None:
+    """Print what an import read, what it left out and why, and where the cohort is."""
+    m = cohort.manifest
+    console = Console(file=sys.stdout)
+    table = Table(title="Imported cohort", show_header=False, title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    counts = m["counts"]
+    table.add_row("runners imported", f"{counts['runners']:,}")
+    table.add_row("runners left out", f"{len(m['skipped']):,}")
+    table.add_row("sessions", f"{counts['sessions']:,}")
+    table.add_row("injuries", f"{counts['injuries']:,} ({m['outcome']})")
+    console.print(table)
+    for runner, reason in m["skipped"].items():
+        console.print(f"left out: {runner}: {reason}", markup=False, highlight=False)
+    for note in m["notes"]:
+        console.print(f"note: {note}", markup=False, highlight=False)
+    if m["outcome"] != "calf strain":
+        plural = OUTCOMES[m["outcome"]]
+        console.print(f"The injuries are {plural}, not calf strains: models trained on them say so.")
+    tables = ", ".join(t for t in TABLES if t != "truth")
+    console.print(f"Cohort written to {out_dir}: {tables} (Parquet), manifest.json.")
+    if mapping_path is not None:
+        console.print(f"Pseudonym mapping written to {mapping_path}: keep it apart from the cohort.")
+
+
 def _fmt(value: float) -> str:
     return "-" if value != value else f"{value:.3f}"  # NaN: not available
 
@@ -151,7 +177,7 @@ def print_training(result: object, run_id: str | None) -> None:
     metrics = result.metrics  # type: ignore[attr-defined]
     title = f"Held-out athletes: {metrics['n_test_athletes']:,} ({metrics['n_test_rows']:,} days)"
     rows = dict(metrics["models"])
-    if "oracle" in metrics:
+    if metrics.get("oracle") is not None:
         rows["oracle"] = metrics["oracle"]
     ranking = Table(title=f"{title}: ranking")
     for column in ("model", "ROC AUC (95% CI)", "skill vs oracle (95% CI)", "AUC - gbm's (95% CI)"):
@@ -209,6 +235,16 @@ def print_training(result: object, run_id: str | None) -> None:
                 f"{b['lift']:.2f}" if b["lift"] is not None else "-",
             )
         console.print(band_table)
+    if metrics.get("oracle") is None:
+        console.print(
+            "No oracle: the cohort has no simulator behind it (imported), so skill against the oracle "
+            "is not defined; compare the models with each other and with the rule baselines.",
+            highlight=False,
+        )
+    outcome = metrics.get("outcome", "calf strain")
+    if outcome != "calf strain":
+        plural = OUTCOMES[outcome]
+        console.print(f"The injuries are {plural}, not calf strains: so are these risks.", highlight=False)
     timings = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items())  # type: ignore[attr-defined]
     console.print(f"Timings: {timings}")
     if run_id:

@@ -21,6 +21,7 @@ _EXPORTS = {
     "find_runners": "runners",
     "import_runners": "runners",
     "pseudonyms": "runners",
+    "read_lovdal": "lovdal",
 }
 
 __all__ = sorted(_EXPORTS)

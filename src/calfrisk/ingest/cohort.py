@@ -28,17 +28,14 @@ import numpy as np
 import pandas as pd
 
 from calfrisk.exceptions import InputError
-from calfrisk.schema import PROFILE_COLUMNS, SESSION_TYPES
+from calfrisk.schema import OUTCOMES, PROFILE_COLUMNS, SESSION_TYPES
 from calfrisk.storage import atomic_folder
+from calfrisk.tables import MANIFEST
 
-__all__ = ["IMPORTED_TABLES", "MANIFEST", "OUTCOMES", "ImportedCohort", "imported_tables", "write_cohort"]
+__all__ = ["IMPORTED_TABLES", "ImportedCohort", "imported_tables", "write_cohort"]
 
 #: The tables an import writes, in writing order (a simulated cohort's, without ``truth``).
 IMPORTED_TABLES: tuple[str, ...] = ("athletes", "training_log", "injuries", "shoes")
-#: The manifest's file name in a cohort folder.
-MANIFEST = "manifest.json"
-#: What a cohort's injuries may be: calf strains (what calfrisk models), or any running injury.
-OUTCOMES: tuple[str, ...] = ("calf strain", "running injury")
 
 _TRAINING_LOG = (
     "athlete_id",
@@ -85,7 +82,7 @@ class ImportedCohort:
         if missing:
             raise ValueError(f"an imported cohort needs the tables {', '.join(missing)}")
         if self.manifest.get("outcome") not in OUTCOMES:
-            raise ValueError(f"the manifest's outcome must be one of {OUTCOMES}")
+            raise ValueError(f"the manifest's outcome must be one of {', '.join(OUTCOMES)}")
 
 
 def _text_ids(column: pd.Series) -> pd.Series:

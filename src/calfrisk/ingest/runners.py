@@ -182,7 +182,7 @@ def pseudonyms(athlete_ids: list[str], salt: bytes) -> dict[str, str]:
     Examples
     --------
     >>> pseudonyms(["ana"], b"salt")
-    {'ana': 'r2c1e5d6fbcd3cbc1'}
+    {'ana': 'rb22761a912b678b4'}
     """
     out = {a: "r" + hmac.new(salt, a.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for a in athlete_ids}
     if len(set(out.values())) != len(out):  # 2**-64 per pair: a collision means a broken salt

@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -56,8 +57,13 @@ def gradient_boosting(
 
 
 def logistic(**params: object) -> object:
-    """Standardised logistic regression (``params`` go to LogisticRegression)."""
-    return make_pipeline(StandardScaler(), LogisticRegression(**params))
+    """Standardised logistic regression (``params`` go to LogisticRegression).
+
+    A missing value (a profile an imported cohort does not give) takes the training median: the
+    boosters use missing values as they are, a linear model cannot.
+    """
+    imputer = SimpleImputer(strategy="median", keep_empty_features=True)
+    return make_pipeline(imputer, StandardScaler(), LogisticRegression(**params))
 
 
 class ZoneRuleClassifier(ClassifierMixin, BaseEstimator):

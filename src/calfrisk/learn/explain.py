@@ -86,6 +86,11 @@ def _booster_terms(estimator: object, X: np.ndarray) -> tuple[float, np.ndarray]
 
     if isinstance(estimator, GradientBoostedTrees):
         return _fold_terms(stump_fold(estimator), X)
+    if isinstance(estimator, Pipeline) and len(estimator.steps) == 3 and hasattr(estimator[0], "statistics_"):
+        # An imputer first (calfrisk.learn.estimators.logistic): a missing value is its median.
+        names = getattr(estimator[0], "feature_names_in_", None)
+        X = estimator[0].transform(pd.DataFrame(X, columns=names) if names is not None else X)
+        estimator = Pipeline(estimator.steps[1:])
     if isinstance(estimator, Pipeline) and len(estimator.steps) == 2:
         scaler, linear = estimator[0], estimator[-1]
         if hasattr(scaler, "mean_") and hasattr(linear, "coef_") and linear.coef_.shape[0] == 1:

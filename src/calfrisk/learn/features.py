@@ -224,7 +224,8 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
         f.update(self._history(X, g, km, onset))
         for name in ("age", "glute_test_score", "calf_test_score"):
             f[name] = g.place(X[name].astype(float))
-        f["female"] = g.place((X["sex"].astype(str) == "F").astype(float))
+        female = np.where(X["sex"].isna().to_numpy(), np.nan, (X["sex"].astype(str) == "F").to_numpy(float))
+        f["female"] = g.place(female)
         for name in ("warmup_habit", "stretching_habit", *(t.trait.column for t in TRAITS)):
             f[name] = g.place(X[name].astype(float))
         return f

@@ -119,9 +119,11 @@ def daily_panel(
         onset = pd.MultiIndex.from_frame(onset)
         panel["strain_onset"] = pd.MultiIndex.from_frame(panel[keys]).isin(onset)
     profile = athletes[["athlete_id", *PROFILE_COLUMNS]]
+    unknown = ~panel["athlete_id"].isin(profile["athlete_id"]).to_numpy()
+    if unknown.any():
+        missing = panel["athlete_id"].iloc[int(unknown.argmax())]
+        raise InputError(f"athletes: no profile for athlete {missing}")
+    # A value an imported cohort does not give stays missing; the features carry it as NaN.
     panel = panel.merge(profile, on="athlete_id", how="left", validate="many_to_one")
-    if panel[list(PROFILE_COLUMNS)].isna().any().any():
-        unknown = panel.loc[panel["age"].isna(), "athlete_id"].iloc[0]
-        raise InputError(f"athletes: no profile for athlete {unknown}")
     panel = panel.sort_values(keys, kind="stable").reset_index(drop=True)
     return panel[list(PANEL_COLUMNS)]

@@ -26,7 +26,7 @@ from calfrisk.learn.labels import strain_labels
 from calfrisk.learn.panel import daily_panel
 from calfrisk.learn.sampling import SAMPLE_STREAM, BoundedSample, SamplingRates, athlete_side, stable_uniform
 from calfrisk.storage import Folder
-from calfrisk.tables import CohortDataset, read_part
+from calfrisk.tables import CohortDataset, cohort_days, read_part
 
 __all__ = ["LATENT_SWAP", "SampledDays", "cohort_features", "part_rows", "sample_days"]
 
@@ -77,7 +77,7 @@ def cohort_features(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.D
         tables["training_log"],
         tables["athletes"],
         tables["injuries"],
-        days=tables["truth"],
+        days=cohort_days(tables),
         shoe_start_km=tables["shoes"],
     )
     transformer = LoadFeatures().fit(panel)
@@ -110,9 +110,8 @@ def part_rows(
         The part's first daily-panel rows.
     """
     panel, features, _ = cohort_features(tables)
-    labels = strain_labels(
-        tables["truth"], tables["injuries"], cfg.data.horizon_days, min_history_days=cfg.data.min_history_days
-    )
+    days, history = cohort_days(tables), cfg.data.min_history_days
+    labels = strain_labels(days, tables["injuries"], cfg.data.horizon_days, min_history_days=history)
     keep = labels["eligible"].to_numpy()
     rows = pd.concat(
         [

@@ -518,6 +518,7 @@ def train_models(
         enrichment=cohort.injury.enrichment if cohort is not None else 1.0,
     )
     check_ceiling(metrics)
+    metrics.setdefault("oracle", None)  # none without a simulator's config (an imported cohort)
     metrics.update(
         n_test_athletes=len(np.unique(data.athlete[data.test])),
         n_train_athletes=len(np.unique(data.athlete[data.train])),
@@ -574,6 +575,7 @@ def model_metadata(
         "model": model,
         "metrics": result.metrics["models"].get(model, {}),
         "enrichment": cohort.injury.enrichment if cohort is not None else 1.0,
+        "outcome": result.metrics.get("outcome", "calf strain"),
         "data": str(data_dir),
     }
 

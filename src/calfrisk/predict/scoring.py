@@ -37,6 +37,7 @@ from calfrisk.learn.panel import daily_panel
 from calfrisk.predict.advice import advise
 from calfrisk.predict.profile import RunnerProfile
 from calfrisk.readers.sessions import SPEED_PACE_RATIO, as_training_log
+from calfrisk.schema import OUTCOMES
 
 __all__ = ["SPEED_PACE_RATIO", "Forecast", "forecast"]
 
@@ -237,6 +238,10 @@ def forecast(
             "its risks are not the real world's, so only relative figures are given (vs usual, vs "
             "average, band); a model trained at the real rate gives the risk itself"
         )
+    outcome = metadata.get("outcome", "calf strain")
+    if outcome != "calf strain":
+        plural = OUTCOMES[outcome]
+        notes.append(f"the model was trained on {plural}, not calf strains: the risk is of a {outcome}")
     eligible = (panel["date"] >= first + pd.Timedelta(days=min_history)).to_numpy()
     usual = pd.Series(np.where(eligible, risk, np.nan)).expanding().median().to_numpy()
     chosen = ((panel["date"] >= start_ts) & (panel["date"] <= end_ts)).to_numpy()

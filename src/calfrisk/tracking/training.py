@@ -23,7 +23,7 @@ from calfrisk.engine import open_engine
 from calfrisk.exceptions import InputError, ParameterError
 from calfrisk.io import atomic_write_text, check_output_dir, check_output_file
 from calfrisk.learn.train import TrainResult, model_metadata, train_models
-from calfrisk.tables import open_cohort
+from calfrisk.tables import cohort_days, open_cohort
 
 __all__ = ["TrainingRun", "run_training"]
 
@@ -178,6 +178,8 @@ def run_training(
             example = _served_example(tables, cfg)
     with open_engine(engine, scheduler=scheduler, n_jobs=-1) as tasks:
         result = train_models(dataset, cfg, cohort=cohort, models=names, progress=say, engine=tasks)
+    # What the labels mean: calf strains, unless an imported cohort's manifest says otherwise.
+    result.metrics["outcome"] = (dataset.manifest or {}).get("outcome", "calf strain")
     metadata = model_metadata(result, cohort, data_dir)
     saved = SAVED_MODEL in result.pipelines
     if out_dir is not None and saved:
@@ -209,7 +211,7 @@ def _log(
     from calfrisk.tracking.runs import log_training
 
     panel = daily_panel(
-        tables["training_log"], tables["athletes"], tables["injuries"], days=tables["truth"].head(60)
+        tables["training_log"], tables["athletes"], tables["injuries"], days=cohort_days(tables).head(60)
     )
     saved = SAVED_MODEL in result.pipelines
     with tempfile.TemporaryDirectory() as tmp:
