@@ -55,6 +55,7 @@ REQUIRED_COLUMNS = {
     "injuries": ["athlete_id", "date"],
     "truth": ["athlete_id", "date", "in_layoff"],
     "shoes": ["athlete_id", "shoe_id", "km"],
+    "days": ["athlete_id", "date"],
 }
 
 
@@ -194,6 +195,8 @@ def open_cohort(data_dir: str | Path) -> CohortDataset:
         raise ParameterError("data_dir", root, "no such folder")
     imported = root.exists(MANIFEST) and not root.exists("truth.parquet")
     files = {name: _table_files(root, name) for name in TABLES if not (imported and name == "truth")}
+    if imported and root.exists("days.parquet"):  # the days a windowed source observed
+        files["days"] = _table_files(root, "days")
     # A part's key: its file name in a folder of parts; a table in one file is the one part "".
     names = {
         name: [f.rsplit("/", 1)[-1] for f in found] if root.isdir(f"{name}.parquet") else [""]
@@ -233,12 +236,16 @@ def load_cohort(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], CohortCo
     return tables, dataset.config
 
 
-def observed_days(training_log: pd.DataFrame, injuries: pd.DataFrame) -> pd.DataFrame:
+def observed_days(
+    training_log: pd.DataFrame, injuries: pd.DataFrame, observed: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The athlete-days a real cohort observed: each runner's first to last logged day, and layoffs.
 
     A day is ``in_layoff`` in the ``layoff_days`` after an injury's onset day; where an injury gives
     no layoff, until the runner's next logged session (a runner who does not run after a strain is
-    laid off, not resting).
+    laid off, not resting). With ``observed`` (an imported cohort's ``days`` table: a source of
+    windows, such as the Lövdal data set, that leaves days uncovered), the days are those and the
+    injuries' onset days: a day between them is neither a rest day nor scored.
 
     Examples
     --------
@@ -249,38 +256,39 @@ def observed_days(training_log: pd.DataFrame, injuries: pd.DataFrame) -> pd.Data
     >>> observed_days(log, hurt)["in_layoff"].tolist()
     [False, False, True, True, True, False]
     """
+    ids = training_log["athlete_id"]
     dates = pd.to_datetime(training_log["date"]).dt.normalize()
-    span = dates.groupby(training_log["athlete_id"].to_numpy()).agg(["min", "max"])
-    length = (span["max"] - span["min"]).dt.days.to_numpy() + 1
-    offsets = np.concatenate([np.arange(n) for n in length]) if len(length) else np.array([], dtype=int)
-    days = pd.DataFrame(
-        {
-            "athlete_id": np.repeat(span.index.to_numpy(), length),
-            "date": (np.repeat(span["min"].to_numpy(), length) + pd.to_timedelta(offsets, unit="D")).astype(
-                "datetime64[ms]"
-            ),
-        }
-    )
-    if len(span) and training_log["athlete_id"].dtype == "string":
+    if observed is None:
+        span = dates.groupby(ids.to_numpy()).agg(["min", "max"])
+        length = (span["max"] - span["min"]).dt.days.to_numpy() + 1
+        offsets = np.concatenate([np.arange(n) for n in length]) if len(length) else np.array([], dtype=int)
+        days = pd.DataFrame(
+            {
+                "athlete_id": np.repeat(span.index.to_numpy(), length),
+                "date": np.repeat(span["min"].to_numpy(), length) + pd.to_timedelta(offsets, unit="D"),
+            }
+        )
+    else:
+        keys = ["athlete_id", "date"]
+        days = pd.concat([observed[keys], injuries[keys]], ignore_index=True)
+        days["date"] = pd.to_datetime(days["date"]).dt.normalize()
+        days = days.drop_duplicates().sort_values(keys, kind="stable").reset_index(drop=True)
+    days["date"] = days["date"].astype("datetime64[ms]")
+    if ids.dtype == "string":
         days["athlete_id"] = days["athlete_id"].astype("string")
     days["in_layoff"] = False
-    if len(injuries):
-        sessions = pd.DataFrame(
-            {"athlete_id": training_log["athlete_id"].to_numpy(), "next": dates.to_numpy()}
-        )
-        onsets = injuries.assign(date=pd.to_datetime(injuries["date"]).dt.normalize())
-        for row in onsets.itertuples(index=False):
-            mine = sessions["next"][
-                (sessions["athlete_id"] == row.athlete_id) & (sessions["next"] > row.date)
-            ]
-            given = row.layoff_days if "layoff_days" in onsets and not pd.isna(row.layoff_days) else None
-            end = (
-                row.date + pd.Timedelta(days=int(given))
-                if given is not None
-                else (mine.min() - pd.Timedelta(days=1) if len(mine) else span.loc[row.athlete_id, "max"])
-            )
-            hit = (days["athlete_id"] == row.athlete_id) & (days["date"] > row.date) & (days["date"] <= end)
-            days.loc[hit, "in_layoff"] = True
+    last = days.groupby("athlete_id")["date"].max()
+    sessions = pd.DataFrame({"athlete_id": ids.to_numpy(), "next": dates.to_numpy()})
+    onsets = injuries.assign(date=pd.to_datetime(injuries["date"]).dt.normalize())
+    for row in onsets.itertuples(index=False):
+        later = sessions["next"][(sessions["athlete_id"] == row.athlete_id) & (sessions["next"] > row.date)]
+        given = getattr(row, "layoff_days", None)
+        if given is not None and not pd.isna(given):
+            end = row.date + pd.Timedelta(days=int(given))
+        else:
+            end = later.min() - pd.Timedelta(days=1) if len(later) else last.get(row.athlete_id, row.date)
+        hit = (days["athlete_id"] == row.athlete_id) & (days["date"] > row.date) & (days["date"] <= end)
+        days.loc[hit, "in_layoff"] = True
     return days
 
 
@@ -291,4 +299,4 @@ def cohort_days(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """
     if "truth" in tables:
         return tables["truth"]
-    return observed_days(tables["training_log"], tables["injuries"])
+    return observed_days(tables["training_log"], tables["injuries"], tables.get("days"))

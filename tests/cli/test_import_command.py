@@ -115,5 +115,8 @@ def test_import_the_lovdal_format(tmp_path: Path, capsys) -> None:
     assert "are running injuries, not calf strains" in " ".join(printed.split())
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["outcome"] == "running injury" and manifest["counts"]["injuries"] == 1
+    # The days the windows cover are recorded, so that a day no window covers is not read as rest.
+    assert "days" in open_cohort(out).parts[0]
+    assert len(pd.read_parquet(out / "days.parquet")) == manifest["counts"]["days"]
     code, _, err = run_cli(["import", "--format", "lovdal", str(path), "--out", str(out)], capsys)
     assert code == 2 and "--overwrite" in err

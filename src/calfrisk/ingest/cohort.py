@@ -90,11 +90,17 @@ def _text_ids(column: pd.Series) -> pd.Series:
 
 
 def imported_tables(
-    athletes: pd.DataFrame, training_log: pd.DataFrame, injuries: pd.DataFrame, shoes: pd.DataFrame
+    athletes: pd.DataFrame,
+    training_log: pd.DataFrame,
+    injuries: pd.DataFrame,
+    shoes: pd.DataFrame,
+    days: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The four tables in their stored types, sorted by athlete (and date).
+    """The four tables in their stored types, sorted by athlete (and date); and ``days`` when given.
 
-    Missing profile columns are added as missing values; a log's extra columns are kept.
+    Missing profile columns are added as missing values; a log's extra columns are kept. ``days``
+    (``athlete_id``, ``date``) lists the days the source observed, for a source that does not
+    cover every day of a runner's span (a data set of windows): the others are not scored.
 
     Examples
     --------
@@ -150,7 +156,12 @@ def imported_tables(
     pairs = pairs.astype({"shoe_id": "int32", "km": "float64"})
     pairs["athlete_id"] = _text_ids(pairs["athlete_id"])
     pairs = pairs.sort_values(["athlete_id", "shoe_id"], kind="stable").reset_index(drop=True)
-    return {"athletes": people, "training_log": log, "injuries": onsets, "shoes": pairs}
+    tables = {"athletes": people, "training_log": log, "injuries": onsets, "shoes": pairs}
+    if days is not None:
+        seen = pd.DataFrame({"athlete_id": _text_ids(days["athlete_id"])})
+        seen["date"] = pd.to_datetime(days["date"]).dt.normalize().astype("datetime64[ms]").to_numpy()
+        tables["days"] = seen.drop_duplicates().sort_values(["athlete_id", "date"]).reset_index(drop=True)
+    return tables
 
 
 def _json_default(value: object) -> object:
@@ -179,7 +190,7 @@ def write_cohort(cohort: ImportedCohort, out_dir: str | Path, *, overwrite: bool
         raise InputError("no runner with a running session to import")
     manifest = json.dumps(cohort.manifest, indent=2, ensure_ascii=False, default=_json_default) + "\n"
     with atomic_folder(out_dir, overwrite=overwrite) as staging:
-        for name in IMPORTED_TABLES:
+        for name in [*IMPORTED_TABLES, *(["days"] if "days" in cohort.tables else [])]:
             table = cohort.tables[name]
             staging.write(f"{name}.parquet", lambda target, t=table: t.to_parquet(target, index=False))
         staging.write_bytes(MANIFEST, manifest.encode("utf-8"))

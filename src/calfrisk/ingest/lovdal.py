@@ -656,7 +656,10 @@ def read_lovdal(path: str | Path, *, start: dt.date = DEFAULT_ANCHOR) -> Importe
     onset_dates = np.datetime64(start, "D") + onsets["day"].to_numpy().astype("timedelta64[D]")
     injuries = pd.DataFrame({"athlete_id": onsets["athlete"].astype(str), "date": onset_dates})
     ids = np.unique(frame["Athlete ID"].to_numpy(np.int64))
-    tables = imported_tables(pd.DataFrame({"athlete_id": ids.astype(str)}), log, injuries, pd.DataFrame())
+    # The days the rows cover: a day between them is missing, neither rest nor scored.
+    seen = pd.DataFrame({"athlete_id": days["athlete"].astype(str).to_numpy(), "date": dates})
+    people = pd.DataFrame({"athlete_id": ids.astype(str)})
+    tables = imported_tables(people, log, injuries, pd.DataFrame(), days=seen)
 
     runners, per_day, disagreements = _per_runner(frame, days, disagree, flags, log, onsets, ids, start)
     notes = _notes(frame, days, ids, start, disagree, disagreements, per_day, flags, marks, onsets, merged)
