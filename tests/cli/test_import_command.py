@@ -30,7 +30,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_import_then_train_without_an_oracle(study: Path, tmp_path: Path, capsys) -> None:
+def test_import_then_train_without_an_oracle(study: Path, tmp_path: Path, capsys, monkeypatch) -> None:
     out, mapping = tmp_path / "cohort", tmp_path / "keys" / "pseudonyms.csv"
     args = ["import", str(study / "runners"), "--injuries", str(study / "injuries.csv"), "--out", str(out)]
     code, printed, err = run_cli([*args, "--pseudonymise", str(mapping), "--jobs", "2"], capsys)
@@ -43,20 +43,12 @@ def test_import_then_train_without_an_oracle(study: Path, tmp_path: Path, capsys
         set(keys["athlete_id"]) & set(pd.read_parquet(out / "athletes.parquet")["athlete_id"])
     )
     metrics = tmp_path / "metrics.json"
-    code, printed, err = run_cli(
-        [
-            "train",
-            "--data",
-            str(out),
-            "--models",
-            "gbm,logistic",
-            "--no-tracking",
-            "--metrics-json",
-            str(metrics),
-        ],
-        capsys,
-    )
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.chdir(tmp_path)  # MLflow's artifacts
+    train = ["train", "--data", str(out), "--models", "gbm,logistic", "--metrics-json", str(metrics)]
+    code, printed, err = run_cli([*train, "--experiment", "club", "--out", str(tmp_path / "model")], capsys)
     assert code == 0, err
+    assert "No oracle" in " ".join(printed.split())
     result = json.loads(metrics.read_text())
     assert result["oracle"] is None
     # No profile given: the models work from the logs alone, and still rank the days.

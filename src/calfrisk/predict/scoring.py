@@ -24,6 +24,7 @@ record are inferred from pace by a stated rule; missing elevation counts as flat
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -299,14 +300,19 @@ def _runner_profile(
     Each factor so filled is added to ``assumed`` (never a driver) and named in ``notes``.
     """
     values = profile.model_dump()
+
+    def known(value: float, form: Callable[[float], object]) -> object:
+        # A cohort that never gave the value (an imported one) has no typical value: it stays unknown.
+        return form(value) if np.isfinite(value) else np.nan
+
     typical = {
         "age": medians["age"],
-        "sex": "F" if medians["female"] >= 0.5 else "M",
-        "prior_calf_strains": round(medians["calf_strains"]),
+        "sex": known(medians["female"], lambda v: "F" if v >= 0.5 else "M"),
+        "prior_calf_strains": known(medians["calf_strains"], round),
         "glute_test_score": medians["glute_test_score"],
         "calf_test_score": medians["calf_test_score"],
-        "warmup_habit": bool(medians["warmup_habit"] >= 0.5),
-        "stretching_habit": bool(medians["stretching_habit"] >= 0.5),
+        "warmup_habit": known(medians["warmup_habit"], lambda v: bool(v >= 0.5)),
+        "stretching_habit": known(medians["stretching_habit"], lambda v: bool(v >= 0.5)),
         **{f.trait.column: medians[f.trait.column] for f in TRAITS},
     }
     missing = [key for key in _PROFILE_FEATURE if values[key] is None]

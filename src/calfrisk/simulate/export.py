@@ -111,7 +111,7 @@ def example_log(
             f"training_log: no athlete's sessions span {min_days} days within the first {days}, "
             "so there is no runner's log to give the served model as its example"
         )
-    athlete = int(enough.min())
+    athlete = enough.min()
     example = runner_log({"training_log": window}, athlete).reset_index(drop=True)
     last = dt.date.fromisoformat(example["date"].iloc[-1])
     weeks = -(-(last - today).days // 7) if last > today else 0

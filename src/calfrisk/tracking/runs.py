@@ -211,7 +211,7 @@ def _run_metrics(result: TrainResult) -> dict[str, float]:
     metrics: dict[str, float] = {}
     groups = {
         **result.metrics["models"],
-        **({"oracle": result.metrics["oracle"]} if "oracle" in result.metrics else {}),
+        **({"oracle": result.metrics["oracle"]} if result.metrics.get("oracle") is not None else {}),
     }
     for model, entry in groups.items():
         for key, value in entry.items():

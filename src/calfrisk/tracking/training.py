@@ -83,6 +83,15 @@ def _check_before(
         check_output_file(metrics_json, parameter="metrics_json")
 
 
+def _plain_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable number columns (an imported cohort's missing profile) as floats, NaN for missing:
+    the types an MLflow signature checks an example against."""
+    nullable = [
+        c for c in frame if pd.api.types.is_extension_array_dtype(frame[c]) and frame[c].dtype.kind in "iufb"
+    ]
+    return frame.astype(dict.fromkeys(nullable, "float64"))
+
+
 def _served_example(tables: dict[str, pd.DataFrame], cfg: TrainConfig) -> pd.DataFrame:
     """The served model's input example, read as the served model will read it."""
     from calfrisk.readers import read_logs
@@ -223,7 +232,7 @@ def _log(
             cfg.model_dump(),
             data_dir=data_dir,
             experiment=experiment,
-            input_example=panel.head(5),
+            input_example=_plain_types(panel.head(5)),
             register_as=register_as,
             model_dir=model_dir if saved else None,
             log_example=example,
