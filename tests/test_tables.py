@@ -39,6 +39,12 @@ def test_a_layoff_is_the_given_days_or_until_the_next_run() -> None:
     assert until_run["in_layoff"].sum() == 13  # days 7-19: the runner ran again on day 20
 
 
+def test_a_log_that_stops_at_a_strain_is_followed_through_its_layoff() -> None:
+    # The days before a last strain have a known outcome: the runner is followed to the layoff's end.
+    days = observed_days(_log([0, 3, 5]), _injuries([("a", 5, 10)]))
+    assert len(days) == 16 and days["in_layoff"].sum() == 10
+
+
 def test_observed_days_leave_the_gaps_out() -> None:
     log = _log([0, 1, 2, 40, 41])
     seen = _log([0, 1, 2, 3, 4, 40, 41, 42])

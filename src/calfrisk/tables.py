@@ -241,11 +241,13 @@ def observed_days(
 ) -> pd.DataFrame:
     """The athlete-days a real cohort observed: each runner's first to last logged day, and layoffs.
 
-    A day is ``in_layoff`` in the ``layoff_days`` after an injury's onset day; where an injury gives
-    no layoff, until the runner's next logged session (a runner who does not run after a strain is
-    laid off, not resting). With ``observed`` (an imported cohort's ``days`` table: a source of
-    windows, such as the Lövdal data set, that leaves days uncovered), the days are those and the
-    injuries' onset days: a day between them is neither a rest day nor scored.
+    A runner is followed from the first logged day to the last, or to the end of a layoff that
+    outlasts the log (the log of a runner who strained often stops there). A day is ``in_layoff``
+    in the ``layoff_days`` after an injury's onset day; where an injury gives no layoff, until the
+    runner's next logged session (a runner who does not run after a strain is laid off, not
+    resting). With ``observed`` (an imported cohort's ``days`` table: a source of windows, such as
+    the Lövdal data set, that leaves days uncovered), the days are those and the injuries' onset
+    days: a day between them is neither a rest day nor scored.
 
     Examples
     --------
@@ -260,6 +262,15 @@ def observed_days(
     dates = pd.to_datetime(training_log["date"]).dt.normalize()
     if observed is None:
         span = dates.groupby(ids.to_numpy()).agg(["min", "max"])
+        # A runner is followed up to their last session, or to the end of a layoff after it: the
+        # days before a last strain have a known outcome even if the log stops at the strain.
+        if len(injuries) and "layoff_days" in injuries:
+            given = injuries.dropna(subset=["layoff_days"])
+            ends = pd.to_datetime(given["date"]).dt.normalize() + pd.to_timedelta(
+                given["layoff_days"].astype("int64"), unit="D"
+            )
+            latest = ends.groupby(given["athlete_id"].to_numpy()).max()
+            span["max"] = np.maximum(span["max"], latest.reindex(span.index).fillna(span["max"]))
         length = (span["max"] - span["min"]).dt.days.to_numpy() + 1
         offsets = np.concatenate([np.arange(n) for n in length]) if len(length) else np.array([], dtype=int)
         days = pd.DataFrame(

@@ -182,6 +182,17 @@ def test_shoe_start_km_and_rotation() -> None:
     assert f["shoes_28d"].tolist() == [1, 2, 2, 2]
 
 
+def test_a_run_without_a_recorded_shoe_leaves_the_wear_unknown() -> None:
+    # Shoe 0 (a real log's run without a shoe name) is not a new shoe: its wear is missing, in the
+    # day's feature and in every window it falls in; the known shoe's wear is read as before.
+    km = [10.0] * 10
+    f = _features(_one_athlete(km, shoe_id=[1, 1, 0, 1, 1, 1, 1, 1, 1, 1]))
+    assert f["shoe_km_today"].isna().tolist() == [False, False, True, *[False] * 7]
+    assert f["shoe_km_today"].iloc[3] == 20.0
+    assert f["shoe_km_max_7d"].isna().tolist() == [False, False, *[True] * 7, False]
+    assert f["shoes_28d"].isna().tolist() == [False, False, *[True] * 8]
+
+
 def test_sklearn_contract() -> None:
     est = LoadFeatures(acute_days=5)
     assert clone(est).get_params() == est.get_params()

@@ -395,6 +395,47 @@ def _load_predict_model(reference: str) -> tuple[object, dict]:
     return load_model(reference)
 
 
+@cli.command()
+@click.option("--model", "model_ref", required=True, help="Model directory, or an MLflow model URI.")
+@click.option("--data", "data_dir", required=True, help="Cohort folder (simulated or imported).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Train config (YAML): the days' sampling (sampling.test), bootstrap, oracle rollouts.",
+)
+@click.option("--metrics-json", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--experiment", default="calfrisk", show_default=True, help="MLflow experiment.")
+@click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+@_engine_options
+def evaluate(
+    model_ref: str,
+    data_dir: str,
+    config_path: Path | None,
+    metrics_json: Path | None,
+    experiment: str,
+    no_tracking: bool,
+    engine: str,
+    scheduler: str | None,
+) -> None:
+    """Score a trained model on a cohort it was not trained on (external validation)."""
+    from calfrisk.cli.terminal import print_evaluation, step_progress
+    from calfrisk.config import load_train_config
+    from calfrisk.tracking.evaluation import run_evaluation
+
+    cfg = load_train_config(config_path)
+    model, metadata = _load_predict_model(model_ref)
+    if not no_tracking:
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    with step_progress() as progress:
+        run = run_evaluation(
+            model, metadata, model_ref, data_dir, cfg, metrics_json=metrics_json, tracking=not no_tracking,
+            experiment=experiment, progress=progress, engine=engine, scheduler=scheduler,
+        )  # fmt: skip
+    print_evaluation(run.validation, run.run_id)
+
+
 @cli.command("import")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option(

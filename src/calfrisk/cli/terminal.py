@@ -128,6 +128,26 @@ def print_cohort_summary(summary: CohortSummary, cfg: CohortConfig, out_dir: str
     console.print(f"Tables written to {out_dir}: {', '.join(TABLES)} (Parquet).")
 
 
+def print_evaluation(validation: object, run_id: str | None) -> None:
+    """Print an external validation as a training run's report, then what the cohort lacked."""
+    print_training(validation, run_id)
+    metrics = validation.metrics  # type: ignore[attr-defined]
+    console = Console(file=sys.stdout)
+    missing = metrics["coverage"]["missing"]
+    if missing:
+        console.print(
+            f"The cohort gives no value of {', '.join(missing)}: the model treats them as missing "
+            "(the booster's branch for missing values).",
+            highlight=False,
+        )
+    if metrics.get("model_outcome", "calf strain") != metrics.get("outcome", "calf strain"):
+        console.print(
+            f"The model predicts {OUTCOMES[metrics['model_outcome']]}; the cohort's injuries are "
+            f"{OUTCOMES[metrics['outcome']]}: the figures measure how one predicts the other.",
+            highlight=False,
+        )
+
+
 def print_import(cohort: object, out_dir: str | Path, mapping_path: Path | None) -> None:
     """Print what an import read, what it left out and why, and where the cohort is."""
     m = cohort.manifest

@@ -102,7 +102,8 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
       share;
     - ``shoe_km_today``: km on today's shoe before today's run (what it had before the log, plus the km
       logged on it; a day's km count on its longest session's shoe); ``shoe_km_max_7d``: km on the
-      most-worn shoe run in over the last 7 days; ``shoes_28d``: shoes run in over the last 28 days;
+      most-worn shoe run in over the last 7 days; ``shoes_28d``: shoes run in over the last 28 days
+      (each missing where a run whose shoe was not recorded, shoe 0, falls in its window);
     - ``days_since_return``: days since the first run after the last strain onset (``never_days``
       without one); ``calf_strains``: prior strains plus those in the log up to today;
     - ``age``, ``female``, ``glute_test_score``, ``calf_test_score``: the profile;
@@ -241,11 +242,19 @@ class LoadFeatures(TransformerMixin, BaseEstimator):
         after = np.zeros_like(km)
         after[a, t] = start[a, t] + worn
         before = np.where(ran, after - km, 0.0)
+        most = _rolling_max(after, 7)
         shoes = np.zeros_like(km)
         for value in np.unique(shoe[ran]) if ran.any() else []:
             used = (shoe == value).astype(float)
             shoes += _rolling_sum(used, 28) > 0
-        return {"shoe_km_today": before, "shoe_km_max_7d": _rolling_max(after, 7), "shoes_28d": shoes}
+        # Shoe 0: a run whose shoe was not recorded (a real log). Its wear is unknown, not new.
+        unknown = (shoe == 0).astype(float)
+        if unknown.any():
+            shoes -= _rolling_sum(unknown, 28) > 0
+            before[unknown > 0] = np.nan
+            most[_rolling_sum(unknown, 7) > 0] = np.nan
+            shoes[_rolling_sum(unknown, 28) > 0] = np.nan
+        return {"shoe_km_today": before, "shoe_km_max_7d": most, "shoes_28d": shoes}
 
     def _history(self, X: pd.DataFrame, g: _Grid, km: np.ndarray, onset: np.ndarray) -> dict[str, np.ndarray]:
         never = float(self.never_days)

@@ -93,7 +93,12 @@ def _rates(cfg: TrainConfig) -> dict[str, SamplingRates]:
 
 
 def part_rows(
-    tables: dict[str, pd.DataFrame], cfg: TrainConfig, *, lovdal: bool = False, latent: bool = False
+    tables: dict[str, pd.DataFrame],
+    cfg: TrainConfig,
+    *,
+    lovdal: bool = False,
+    latent: bool = False,
+    external: bool = False,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
     """One part's eligible days with features and labels, split by athlete, pre-sampled at the rates.
 
@@ -130,7 +135,10 @@ def part_rows(
         for observed, hidden in LATENT_SWAP.items():
             rows[LATENT_PREFIX + observed] = profile.loc[rows["athlete_id"], hidden].to_numpy()
     rows["u"] = stable_uniform(rows["athlete_id"], rows["date"], cfg.data.seed, SAMPLE_STREAM)
-    test = athlete_side(rows["athlete_id"], cfg.data.test_fraction, cfg.data.seed)
+    if external:  # a trained model scored on a whole cohort: every athlete is held out
+        test = np.ones(len(rows), dtype=bool)
+    else:
+        test = athlete_side(rows["athlete_id"], cfg.data.test_fraction, cfg.data.seed)
     out, counts = {}, {}
     for side, mask in (("train", ~test), ("test", test)):
         candidates = rows.loc[mask]
@@ -142,18 +150,18 @@ def part_rows(
 
 
 def _dataset_part_rows(
-    root: Folder, cfg: TrainConfig, lovdal: bool, latent: bool, files: dict[str, str]
+    root: Folder, cfg: TrainConfig, lovdal: bool, latent: bool, external: bool, files: dict[str, str]
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
     """:func:`part_rows` of one part of a cohort folder, given its files (a task a Dask worker can
     run; it carries its own part's file names only)."""
     tables = read_part(root, files, columns={"truth": _TRUTH_COLUMNS})
-    return part_rows(tables, cfg, lovdal=lovdal, latent=latent)
+    return part_rows(tables, cfg, lovdal=lovdal, latent=latent, external=external)
 
 
 def _memory_part_rows(
-    tables: dict[str, pd.DataFrame], cfg: TrainConfig, lovdal: bool, latent: bool, index: int
+    tables: dict[str, pd.DataFrame], cfg: TrainConfig, lovdal: bool, latent: bool, external: bool, index: int
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
-    return part_rows(tables, cfg, lovdal=lovdal, latent=latent)
+    return part_rows(tables, cfg, lovdal=lovdal, latent=latent, external=external)
 
 
 def sample_days(
@@ -165,6 +173,7 @@ def sample_days(
     n_jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     engine: Engine | None = None,
+    external: bool = False,
 ) -> SampledDays:
     """Stream a cohort's parts into the training and test samples of ``cfg.sampling``.
 
@@ -186,6 +195,9 @@ def sample_days(
     engine : Engine, optional
         Where a cohort folder's parts are computed (:func:`calfrisk.engine.open_engine`); tables
         in memory stay on this process's threads. The rows are the same on every engine.
+    external : bool, default=False
+        Every athlete on the test side, sampled at the test rates, and no training side: the days a
+        trained model is scored on (:mod:`calfrisk.learn.validate`).
 
     Raises
     ------
@@ -204,11 +216,11 @@ def sample_days(
     """
     if isinstance(source, CohortDataset):
         items = source.parts
-        task = functools.partial(_dataset_part_rows, source.root, cfg, lovdal, latent)
+        task = functools.partial(_dataset_part_rows, source.root, cfg, lovdal, latent, external)
         engine = engine or Engine("threads", n_jobs=n_jobs)
     else:
         items = [0]
-        task = functools.partial(_memory_part_rows, source, cfg, lovdal, latent)
+        task = functools.partial(_memory_part_rows, source, cfg, lovdal, latent, external)
         engine = Engine("threads")
     n_parts = len(items)
     rates = _rates(cfg)
@@ -235,7 +247,7 @@ def sample_days(
             f"(data.min_history_days) and {cfg.data.horizon_days} after it (data.horizon_days) inside "
             "an athlete's record, outside a layoff"
         )
-    if counts["train"]["positive_days"] == 0:
+    if counts["train"]["positive_days"] == 0 and not external:
         raise InputError("training data: no strain onset among the eligible training days; nothing to learn")
     if len(test) == 0:
         raise InputError(

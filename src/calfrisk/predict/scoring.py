@@ -134,7 +134,9 @@ def _shoe_start(
                 "first weeks: counted from 0 (give its km: shoe_km in the profile, or --shoe-km NAME=KM)"
             )
         if names.isna().any():
-            notes.append(f"{int(names.isna().sum())} session(s) without a shoe: counted as one unnamed shoe")
+            notes.append(
+                f"{int(names.isna().sum())} session(s) without a shoe: their wear is unknown to the model"
+            )
     return start, {v: k for k, v in ids.items()}, bool(order)
 
 
