@@ -97,7 +97,7 @@ KEEP_EVERY_DAY = {"train": {"negative_rate": 1.0}, "test": {"negative_rate": 1.0
 TINY = """
 sampling: {train: {negative_rate: 1.0}, test: {negative_rate: 1.0}}
 oracle: {n_rollouts: 8}
-evaluation: {n_boot: 20}
+evaluation: {n_boot: 20, folds_below: 0}  # the hash holdout: one fit per model
 models:
   gbm: {params: {n_estimators: 20}}
   lovdal: {params: {n_bags: 2, max_iter: 16}}

@@ -70,3 +70,37 @@ def test_the_default_models_bands_and_average_day_hold_on_held_out_runners_at_th
     assert high[0] < 1.5 * predicted[0] and low[0] > predicted[0] / 1.5
     observed = [np.average(y[m], weights=w[m]) for m in groups.values()]
     assert observed[1] < observed[2] < observed[3]
+
+
+def _sample_run(**evaluation: object):
+    from calfrisk.config import load_train_config
+    from calfrisk.learn.train import train_models
+    from calfrisk.tables import load_cohort
+
+    tables, _ = load_cohort(ROOT / "data" / "synthetic" / "sample")
+    overrides = {
+        "models": {"gbm": {"params": {"n_estimators": 30}}},
+        "evaluation": {"n_boot": 10, **evaluation},
+        "latent": [],
+    }
+    return tables, train_models(tables, load_train_config(overrides=overrides), models=["gbm", "logistic"])
+
+
+def test_a_small_cohort_is_scored_by_k_fold_every_athlete_once() -> None:
+    # 200 runners, under evaluation.folds_below (500): 5 athlete-grouped folds, each athlete's days
+    # predicted by the models of the fold that held the athlete out, pooled; the kept model refitted
+    # on everyone.
+    tables, result = _sample_run()
+    assert result.metrics["evaluation"] == {"scheme": "k-fold", "folds": 5}
+    pred = result.predictions
+    assert result.metrics["n_test_athletes"] == tables["athletes"].shape[0] == pred["athlete_id"].nunique()
+    assert not pred.duplicated(["athlete_id", "date"]).any()
+    assert "gbm" in result.pipelines and "refit_gbm_s" in result.timings
+    assert 0.6 < result.metrics["models"]["gbm"]["roc_auc"] < 0.95
+
+
+def test_the_last_athletes_can_be_held_out_as_a_paper_did() -> None:
+    tables, result = _sample_run(holdout_last=10)
+    last = sorted(tables["athletes"]["athlete_id"])[-10:]
+    assert result.metrics["evaluation"] == {"scheme": "holdout_last", "athletes": [str(a) for a in last]}
+    assert sorted(result.predictions["athlete_id"].unique()) == last

@@ -196,6 +196,11 @@ def print_training(result: object, run_id: str | None) -> None:
     """Print a training run's test metrics, one row per model, the oracle last, and its timings."""
     metrics = result.metrics  # type: ignore[attr-defined]
     title = f"Held-out athletes: {metrics['n_test_athletes']:,} ({metrics['n_test_rows']:,} days)"
+    scheme = metrics.get("evaluation", {})
+    if scheme.get("scheme") == "k-fold":
+        title += f", {scheme['folds']}-fold cross-validation by athlete"
+    elif scheme.get("scheme") == "holdout_last":
+        title += f", the last {len(scheme['athletes'])} by id"
     rows = dict(metrics["models"])
     if metrics.get("oracle") is not None:
         rows["oracle"] = metrics["oracle"]

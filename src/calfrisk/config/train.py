@@ -54,10 +54,13 @@ class OracleSettings(_Frozen):
 
 
 class EvaluationSettings(_Frozen):
-    """Confidence intervals and calibration bins."""
+    """How the models are scored: the held-out athletes, intervals and calibration bins."""
 
     n_boot: PositiveInt
     ece_bins: Annotated[int, Field(ge=2)]
+    folds: Annotated[int, Field(ge=2)]
+    folds_below: NonNegativeInt
+    holdout_last: PositiveInt | None = None
 
 
 class ModelSpec(_Frozen):

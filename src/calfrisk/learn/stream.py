@@ -99,6 +99,7 @@ def part_rows(
     lovdal: bool = False,
     latent: bool = False,
     external: bool = False,
+    holdout: frozenset[str] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
     """One part's eligible days with features and labels, split by athlete, pre-sampled at the rates.
 
@@ -137,6 +138,8 @@ def part_rows(
     rows["u"] = stable_uniform(rows["athlete_id"], rows["date"], cfg.data.seed, SAMPLE_STREAM)
     if external:  # a trained model scored on a whole cohort: every athlete is held out
         test = np.ones(len(rows), dtype=bool)
+    elif holdout is not None:  # these athletes, by id (e.g. a paper's own split)
+        test = rows["athlete_id"].astype(str).isin(holdout).to_numpy()
     else:
         test = athlete_side(rows["athlete_id"], cfg.data.test_fraction, cfg.data.seed)
     out, counts = {}, {}
@@ -150,18 +153,18 @@ def part_rows(
 
 
 def _dataset_part_rows(
-    root: Folder, cfg: TrainConfig, lovdal: bool, latent: bool, external: bool, files: dict[str, str]
+    root: Folder, cfg: TrainConfig, options: dict[str, object], files: dict[str, str]
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
     """:func:`part_rows` of one part of a cohort folder, given its files (a task a Dask worker can
     run; it carries its own part's file names only)."""
     tables = read_part(root, files, columns={"truth": _TRUTH_COLUMNS})
-    return part_rows(tables, cfg, lovdal=lovdal, latent=latent, external=external)
+    return part_rows(tables, cfg, **options)
 
 
 def _memory_part_rows(
-    tables: dict[str, pd.DataFrame], cfg: TrainConfig, lovdal: bool, latent: bool, external: bool, index: int
+    tables: dict[str, pd.DataFrame], cfg: TrainConfig, options: dict[str, object], index: int
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], pd.DataFrame]:
-    return part_rows(tables, cfg, lovdal=lovdal, latent=latent, external=external)
+    return part_rows(tables, cfg, **options)
 
 
 def sample_days(
@@ -174,6 +177,7 @@ def sample_days(
     progress: Callable[[int, int], None] | None = None,
     engine: Engine | None = None,
     external: bool = False,
+    holdout: frozenset[str] | None = None,
 ) -> SampledDays:
     """Stream a cohort's parts into the training and test samples of ``cfg.sampling``.
 
@@ -198,6 +202,8 @@ def sample_days(
     external : bool, default=False
         Every athlete on the test side, sampled at the test rates, and no training side: the days a
         trained model is scored on (:mod:`calfrisk.learn.validate`).
+    holdout : frozenset of str, optional
+        The test athletes, by id (as text), instead of the hash split of ``data.test_fraction``.
 
     Raises
     ------
@@ -214,13 +220,14 @@ def sample_days(
     >>> counts["positive_rows"] == counts["positive_days"], set(sample.train["weight"]) == {1.0, 10.0}
     (True, True)
     """
+    options = {"lovdal": lovdal, "latent": latent, "external": external, "holdout": holdout}
     if isinstance(source, CohortDataset):
         items = source.parts
-        task = functools.partial(_dataset_part_rows, source.root, cfg, lovdal, latent, external)
+        task = functools.partial(_dataset_part_rows, source.root, cfg, options)
         engine = engine or Engine("threads", n_jobs=n_jobs)
     else:
         items = [0]
-        task = functools.partial(_memory_part_rows, source, cfg, lovdal, latent, external)
+        task = functools.partial(_memory_part_rows, source, cfg, options)
         engine = Engine("threads")
     n_parts = len(items)
     rates = _rates(cfg)

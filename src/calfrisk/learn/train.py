@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -147,6 +147,8 @@ def prepare_training_data(
     train_fraction: float = 1.0,
     n_jobs: int | None = None,
     engine: Engine | None = None,
+    holdout: frozenset[str] | None = None,
+    every_athlete: bool = False,
 ) -> TrainingData:
     """Features and labels of the sampled eligible days, held-out athletes apart, folds over the rest.
 
@@ -167,6 +169,11 @@ def prepare_training_data(
         Parts computed at once, on threads, without an ``engine``.
     engine : Engine, optional
         Where the parts are computed (:func:`calfrisk.engine.open_engine`).
+    holdout : frozenset of str, optional
+        The test athletes by id, instead of the hash split.
+    every_athlete : bool, default=False
+        Every athlete's days as training rows, sampled at ``sampling.test``'s rates, and no test
+        rows: the rows a cross-validation splits (:func:`crossval_predictions`).
 
     Raises
     ------
@@ -175,7 +182,14 @@ def prepare_training_data(
     """
     if not 0.0 < train_fraction <= 1.0:
         raise InputError(f"train_fraction: {train_fraction} is not in (0, 1]")
-    sample = sample_days(source, cfg, lovdal=lovdal, latent=latent, n_jobs=n_jobs, engine=engine)
+    sample = sample_days(
+        source, cfg, lovdal=lovdal, latent=latent, n_jobs=n_jobs, engine=engine, holdout=holdout,
+        external=every_athlete,
+    )  # fmt: skip
+    if every_athlete:
+        if not sample.test["label"].any():
+            raise InputError("training data: no strain onset among the eligible days; nothing to learn")
+        sample = replace(sample, train=sample.test, test=sample.test.iloc[:0])
     train_rows = sample.train
     if train_fraction < 1.0:
         athletes = train_rows["athlete_id"].to_numpy()
@@ -183,16 +197,7 @@ def prepare_training_data(
     rows = pd.concat([train_rows, sample.test], ignore_index=True)
     n_train = len(train_rows)
     athlete = rows["athlete_id"].to_numpy()
-    folds = athlete_folds(athlete[:n_train], cfg.data.n_folds)
-    labels = rows["label"].to_numpy()
-    for k, (fit_rows, calibration_rows) in enumerate(folds, start=1):
-        for part, positions in (("fit", fit_rows), ("calibration", calibration_rows)):
-            if len(np.unique(labels[positions])) < 2:
-                raise InputError(
-                    f"training data: the {part} athletes of calibration fold {k} of {cfg.data.n_folds} "
-                    "have no strain onset (or no day without one); use more athletes, or fewer folds "
-                    "(data.n_folds)"
-                )
+    folds = calibration_folds(athlete[:n_train], rows["label"].to_numpy()[:n_train], cfg.data.n_folds)
     zscored = rows[sample.columns(ZSCORE_PREFIX)] if lovdal else None
     hidden = sample.columns(LATENT_PREFIX)
     return TrainingData(
@@ -214,6 +219,26 @@ def prepare_training_data(
         if hidden
         else None,
     )
+
+
+def calibration_folds(athlete: np.ndarray, labels: np.ndarray, n_folds: int, where: str = "") -> list:
+    """Athlete-grouped (fit, calibration) folds of training rows, each with both classes.
+
+    Raises
+    ------
+    InputError
+        Naming the fold whose athletes have no strain onset (or no day without one).
+    """
+    folds = athlete_folds(athlete, n_folds)
+    for k, (fit_rows, calibration_rows) in enumerate(folds, start=1):
+        for part, positions in (("fit", fit_rows), ("calibration", calibration_rows)):
+            if len(np.unique(labels[positions])) < 2:
+                raise InputError(
+                    f"training data{where}: the {part} athletes of calibration fold {k} of {n_folds} "
+                    "have no strain onset (or no day without one); use more athletes, or fewer folds "
+                    "(data.n_folds)"
+                )
+    return folds
 
 
 def model_runs(data: TrainingData, cfg: TrainConfig, names: list[str]) -> list[ModelRun]:
@@ -283,12 +308,93 @@ def fit_models(
             _fit(estimator, run.data.iloc[data.train], data.y[data.train], data.weight[data.train])
         except (InvalidParameterError, ValueError) as exc:
             raise InputError(f"models.{run.name}.params: {exc}") from None
-        predictions[run.label] = estimator.predict_proba(run.data.iloc[test])[:, 1]
+        if len(test):
+            predictions[run.label] = estimator.predict_proba(run.data.iloc[test])[:, 1]
         timings[f"fit_{run.label}_s"] = time.perf_counter() - start
         if run.reads_features:
             features = clone(data.transformer).fit(data.example.head(1)).set_output(transform="pandas")
             pipelines[run.label] = Pipeline([("features", features), ("classifier", estimator)])
     return predictions, pipelines, timings
+
+
+def crossval_predictions(
+    data: TrainingData, runs: list[ModelRun], cfg: TrainConfig, say: Callable[[str], None]
+) -> tuple[pd.DataFrame, dict[str, Pipeline], dict[str, float]]:
+    """Athlete-grouped k-fold cross-validation: each athlete's days predicted by models that never
+    saw the athlete, pooled; then every model refitted on all athletes (the pipelines to keep).
+
+    ``data`` holds every athlete's rows as training rows (:func:`prepare_training_data` with
+    ``every_athlete``); the folds are ``evaluation.folds`` athlete groups of about equal days.
+    Within each fold's training athletes the calibration folds are grouped by athlete as usual.
+
+    Raises
+    ------
+    InputError
+        Naming the fold whose training athletes cannot be calibrated (no strain in a calibration fold).
+    """
+    k = cfg.evaluation.folds
+    everyone = data.train
+    pooled, timings = [], {}
+    for fold, (fit_rows, held_rows) in enumerate(athlete_folds(data.athlete[everyone], k), start=1):
+        train, test = everyone[fit_rows], everyone[held_rows]
+        folds = calibration_folds(
+            data.athlete[train], data.y[train], cfg.data.n_folds, f" (fold {fold} of {k})"
+        )
+        fold_data = replace(data, train=train, test=test, folds=folds)
+        predictions, _, fold_timings = fit_models(
+            fold_data, runs, cfg, lambda step, f=fold: say(f"{step} {f}/{k}")
+        )
+        pooled.append(predictions)
+        for key, seconds in fold_timings.items():
+            timings[key] = timings.get(key, 0.0) + seconds
+    predictions = pd.concat(pooled, ignore_index=True)
+    predictions = predictions.sort_values(["athlete_id", "date"], kind="stable").reset_index(drop=True)
+    final = replace(data, test=data.test[:0])
+    _, pipelines, final_timings = fit_models(final, runs, cfg, lambda step: say(f"{step} (all athletes)"))
+    timings.update({key.replace("fit_", "refit_"): seconds for key, seconds in final_timings.items()})
+    return predictions, pipelines, timings
+
+
+def _athlete_ids(source: CohortSource) -> np.ndarray:
+    """Every athlete id of a cohort, read from its athletes table alone."""
+    if isinstance(source, CohortDataset):
+        from calfrisk.tables import read_part
+
+        parts = [
+            read_part(source.root, {"athletes": p["athletes"]}, {"athletes": ["athlete_id"]})
+            for p in source.parts
+        ]
+        return np.concatenate([p["athletes"]["athlete_id"].to_numpy() for p in parts])
+    return source["athletes"]["athlete_id"].to_numpy()
+
+
+def evaluation_scheme(source: CohortSource, cfg: TrainConfig) -> dict[str, object]:
+    """How a cohort's models are scored: the last athletes by id, k-fold, or the hash holdout.
+
+    Returns ``{"scheme": "holdout_last", "athletes": [...]}``, ``{"scheme": "k-fold", "folds": k}``
+    or ``{"scheme": "holdout", "test_fraction": f}``.
+
+    Examples
+    --------
+    >>> from calfrisk.config import load_train_config
+    >>> tables = {"athletes": pd.DataFrame({"athlete_id": ["2", "10", "1"]})}
+    >>> evaluation_scheme(tables, load_train_config(overrides={"evaluation": {"holdout_last": 1}}))
+    {'scheme': 'holdout_last', 'athletes': ['10']}
+    >>> evaluation_scheme(tables, load_train_config())["scheme"]
+    'k-fold'
+    """
+    ev = cfg.evaluation
+    ids = _athlete_ids(source)
+    if ev.holdout_last is not None:
+        text = sorted({str(a) for a in ids}, key=lambda a: (0, int(a), a) if a.isdigit() else (1, 0, a))
+        if ev.holdout_last >= len(text):
+            raise InputError(
+                f"evaluation.holdout_last: {ev.holdout_last} of {len(text)} athletes leaves none to train on"
+            )
+        return {"scheme": "holdout_last", "athletes": text[-ev.holdout_last :]}
+    if len(np.unique(ids)) < ev.folds_below:
+        return {"scheme": "k-fold", "folds": ev.folds}
+    return {"scheme": "holdout", "test_fraction": cfg.data.test_fraction}
 
 
 def oracle_column(
@@ -487,6 +593,8 @@ def train_models(
     features = [feature for group in FEATURE_GROUPS.values() for feature in group]
     for name in names:
         check_model(name, cfg.models[name].calibration, dict(cfg.models[name].params), features)
+    scheme = evaluation_scheme(source, cfg)
+    crossval = scheme["scheme"] == "k-fold"
     say("features")
     data = prepare_training_data(
         source,
@@ -496,10 +604,15 @@ def train_models(
         train_fraction=train_fraction,
         n_jobs=n_jobs,
         engine=engine,
+        holdout=frozenset(scheme["athletes"]) if scheme["scheme"] == "holdout_last" else None,
+        every_athlete=crossval,
     )
     timings = {"features_s": time.perf_counter() - clock}
     runs = model_runs(data, cfg, names)
-    predictions, pipelines, fit_timings = fit_models(data, runs, cfg, say)
+    if crossval:
+        predictions, pipelines, fit_timings = crossval_predictions(data, runs, cfg, say)
+    else:
+        predictions, pipelines, fit_timings = fit_models(data, runs, cfg, say)
     timings.update(fit_timings)
     if cohort is not None:
         say("oracle")
@@ -520,7 +633,8 @@ def train_models(
     check_ceiling(metrics)
     metrics.setdefault("oracle", None)  # none without a simulator's config (an imported cohort)
     metrics.update(
-        n_test_athletes=len(np.unique(data.athlete[data.test])),
+        evaluation=scheme,
+        n_test_athletes=int(predictions["athlete_id"].nunique()),
         n_train_athletes=len(np.unique(data.athlete[data.train])),
         n_train_rows=len(data.train),
         n_test_rows=len(data.test),
