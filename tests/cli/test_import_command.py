@@ -112,3 +112,46 @@ def test_import_the_lovdal_format(tmp_path: Path, capsys) -> None:
     assert len(pd.read_parquet(out / "days.parquet")) == manifest["counts"]["days"]
     code, _, err = run_cli(["import", "--format", "lovdal", str(path), "--out", str(out)], capsys)
     assert code == 2 and "--overwrite" in err
+
+
+@pytest.mark.parametrize("fault", ["missing column", "week approach", "bad cell"])
+def test_a_bad_lovdal_file_is_one_line_exit_2_nothing_written(tmp_path: Path, capsys, fault: str) -> None:
+    from tests.ingest.test_lovdal import daily_log, windows, write
+
+    frame = windows({0: daily_log(range(0, 30), seed=1)})
+    if fault == "missing column":
+        frame = frame.drop(columns=["km Z3-4.2"])
+    elif fault == "week approach":
+        frame = frame.rename(columns={c: f"{c} week 0" for c in frame.columns[:70]})
+    else:
+        frame = frame.astype({"total km.3": object})
+        frame.loc[2, "total km.3"] = "ten"
+    path = write(frame, tmp_path / "day.csv")
+    out = tmp_path / "cohort"
+    code, _, err = run_cli(["import", "--format", "lovdal", str(path), "--out", str(out)], capsys)
+    assert code == 2 and err.count("\n") == 1 and "day.csv" in err, err
+    assert not out.exists()
+
+
+def test_a_runner_with_only_cycling_is_refused_when_no_runner_remains(tmp_path: Path, capsys) -> None:
+    import datetime as dt
+
+    from tests.fixtures_logs import Run, write_strava_csv
+
+    write_strava_csv(
+        tmp_path / "runners" / "cyclist" / "activities.csv",
+        [Run(dt.datetime(2025, 3, 1, 7), 40.0, 90.0, sport="Ride")],
+    )
+    (tmp_path / "injuries.csv").write_text("athlete_id,date\n")
+    out = tmp_path / "cohort"
+    args = [
+        "import",
+        str(tmp_path / "runners"),
+        "--injuries",
+        str(tmp_path / "injuries.csv"),
+        "--out",
+        str(out),
+    ]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and "cyclist" in err and "no running sessions" in err and err.count("\n") == 1
+    assert not out.exists()
