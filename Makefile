@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_train
 	$(BIN)/python -m benchmarks.bench_predict
 	$(BIN)/python -m benchmarks.bench_boosters
+	$(BIN)/python -m benchmarks.bench_import
 	$(BIN)/python -m benchmarks.bench_scale --sizes 100000 --dask-sizes 100000
 
 # Regenerate the example runner (examples/) from the sample cohort (tests check it is up to date).

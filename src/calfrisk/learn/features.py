@@ -26,7 +26,14 @@ from calfrisk.exceptions import InputError
 from calfrisk.factors import RISK_FACTORS, TRAITS
 from calfrisk.learn.panel import PANEL_COLUMNS
 
-__all__ = ["DAY_METRICS", "FEATURE_GROUPS", "DailyWindow", "LoadFeatures", "athlete_zscores"]
+__all__ = [
+    "DAY_METRICS",
+    "FEATURE_GROUPS",
+    "DailyWindow",
+    "LoadFeatures",
+    "athlete_zscores",
+    "fill_unseen_missing",
+]
 
 #: Features by risk factor (:data:`calfrisk.factors.RISK_FACTORS`), in the transformer's output order.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {f.name: f.features for f in RISK_FACTORS}
@@ -427,3 +434,50 @@ def athlete_zscores(features: pd.DataFrame, athlete_ids: np.ndarray, dates: np.n
     out = np.empty_like(z)
     out[order] = z
     return pd.DataFrame(out, index=features.index, columns=features.columns)
+
+
+def fill_unseen_missing(
+    X: pd.DataFrame, medians: dict[str, float], missing_in_training: dict[str, float] | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """A feature missing where the model never saw it missing takes the training median.
+
+    A model trained on complete data (a simulated cohort) has no learned place for a missing value:
+    XGBoost sends it down a default branch chosen without any example, which can move the risk far
+    from anything the data support. Such a value takes the training days' median, as ``predict``
+    does for a profile value a runner does not give. A feature that was missing in training (an
+    imported cohort's) keeps its missing values: the model learned what they mean.
+
+    Parameters
+    ----------
+    X : DataFrame
+        The model's features.
+    medians : dict
+        The training days' median of each feature (a model directory's ``feature_medians``).
+    missing_in_training : dict, optional
+        The share of training days each feature was missing on (``feature_missing``); a model
+        directory written before it was recorded counts as trained on complete data.
+
+    Returns
+    -------
+    X : DataFrame
+        The features, filled where needed (a copy when anything was filled).
+    filled : list of str
+        The features filled.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"age": [40.0, np.nan], "glute_test_score": [np.nan, 20.0]})
+    >>> medians = {"age": 39.0, "glute_test_score": 21.0}
+    >>> out, filled = fill_unseen_missing(X, medians, {"glute_test_score": 0.3})
+    >>> out["age"].tolist(), out["glute_test_score"].isna().tolist(), filled
+    ([40.0, 39.0], [True, False], ['age'])
+    """
+    seen = missing_in_training or {}
+    filled = [
+        c
+        for c in X.columns
+        if seen.get(c, 0.0) == 0.0 and X[c].isna().any() and np.isfinite(medians.get(c, np.nan))
+    ]
+    if not filled:
+        return X, []
+    return X.fillna({c: medians[c] for c in filled}), filled

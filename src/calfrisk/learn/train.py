@@ -645,6 +645,10 @@ def train_models(
     reference = {
         # What predict substitutes for a value a runner did not give, and its yardstick of risk.
         "feature_medians": _weighted_medians(data.X.iloc[data.train], train_w),
+        # Where the model saw a feature missing (and so learned what a missing value means).
+        "feature_missing": {
+            c: float(np.average(data.X[c].iloc[data.train].isna(), weights=train_w)) for c in data.X.columns
+        },
         "positive_rate": train_rate,
         "min_history_days": cfg.data.min_history_days,
         "horizon_days": cfg.data.horizon_days,

@@ -12,11 +12,13 @@ brought to the real world's (:func:`calfrisk.learn.bands.real_world_risk`) and, 
 cohort enriched ``E_cohort`` times, to that cohort's, so that calibration is judged against the
 outcomes the cohort has.
 
-Features a cohort lacks. A profile value an imported cohort does not give is missing (NaN): the
-gradient-boosted model sends it down the branch it learned for missing values, logistic regression
-gives it its training median. A run whose shoe is not recorded (shoe 0) leaves the shoe features
-missing for the days its wear reaches. :func:`feature_coverage` reports what is missing, and
-``evaluate`` prints it: a model scored on a cohort without a factor cannot use it.
+Features a cohort lacks. A profile value an imported cohort does not give is missing (NaN), and so
+are the shoe features on the days a run without a recorded shoe reaches. Where the model saw that
+feature missing in training, the missing value stays (the model learned what it means); where it
+never did (a model trained on a simulated cohort), it takes the training median
+(:func:`calfrisk.learn.features.fill_unseen_missing`), as ``predict`` does for a value a runner does
+not give. :func:`feature_coverage` reports what is missing and what was filled, and ``evaluate``
+prints it: a model scored on a cohort without a factor cannot use it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from calfrisk.config import CohortConfig, TrainConfig
 from calfrisk.engine import Engine
 from calfrisk.exceptions import InputError
 from calfrisk.learn.bands import real_world_risk
+from calfrisk.learn.features import fill_unseen_missing
 from calfrisk.learn.stream import sample_days
 from calfrisk.learn.train import check_ceiling, evaluate_predictions, oracle_column
 from calfrisk.tables import CohortDataset
@@ -138,7 +141,11 @@ def validate_model(
         raise InputError("data: no eligible day to score the model on")
     timings = {"features_s": time.perf_counter() - clock}
     features = list(getattr(model[-1], "feature_names_in_", sample.features))
-    X = rows[features]
+    coverage = feature_coverage(rows[features], rows["weight"].to_numpy())
+    X, filled = fill_unseen_missing(
+        rows[features], metadata["feature_medians"], metadata.get("feature_missing")
+    )
+    coverage["filled_with_training_median"] = filled
     start = time.perf_counter()
     say("score")
     cohort_enrichment = cohort.injury.enrichment if cohort is not None else 1.0
@@ -171,7 +178,7 @@ def validate_model(
         sampling={"test": sample.counts["test"]},
         positive_rate=float(np.average(predictions["label"], weights=predictions["weight"])),
         horizon_days=data.horizon_days,
-        coverage=feature_coverage(X, predictions["weight"].to_numpy()),
+        coverage=coverage,
         model_enrichment=model_enrichment,
     )
     timings["total_s"] = time.perf_counter() - clock

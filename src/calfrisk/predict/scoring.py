@@ -34,6 +34,7 @@ from calfrisk.exceptions import InputError, NotAdditiveError, ParameterError, Sh
 from calfrisk.factors import RISK_FACTORS, TRAITS
 from calfrisk.learn.bands import band_of, real_world_risk
 from calfrisk.learn.explain import DRIVER_FACTORS, contributions, factor_contributions
+from calfrisk.learn.features import fill_unseen_missing
 from calfrisk.learn.panel import daily_panel
 from calfrisk.predict.advice import advise
 from calfrisk.predict.profile import RunnerProfile
@@ -231,6 +232,11 @@ def forecast(
     calendar = pd.DataFrame({"athlete_id": 0, "date": pd.date_range(first, end_ts, freq="D")})
     panel = daily_panel(log, athletes, injuries, days=calendar, shoe_start_km=shoe_start)
     X = _features(model, panel, medians, shoes_known, assumed, notes)
+    X, filled = fill_unseen_missing(X, medians, metadata.get("feature_missing"))
+    if filled:
+        notes.append(
+            f"no value on some days for {', '.join(filled)}: the training cohort's typical value used there"
+        )
 
     risk = real_world_risk(model[-1].predict_proba(X)[:, 1], enrichment)
     average = real_world_risk(float(metadata["positive_rate"]), enrichment)

@@ -25,6 +25,7 @@ _EXPORTS = {
     "example_log": "export",
     "runner_log": "export",
     "runner_profile": "export",
+    "write_activities": "export",
     "write_example": "export",
     "oracle_risk": "oracle",
     "draw_population": "population",

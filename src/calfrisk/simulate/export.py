@@ -15,7 +15,19 @@ import pandas as pd
 from calfrisk.exceptions import InputError
 from calfrisk.factors import TRAITS
 
-__all__ = ["EXAMPLE_ATHLETE", "SHOE_NAMES", "example_log", "runner_log", "runner_profile", "write_example"]
+__all__ = [
+    "ACTIVITY_FORMATS",
+    "EXAMPLE_ATHLETE",
+    "SHOE_NAMES",
+    "example_log",
+    "runner_log",
+    "runner_profile",
+    "write_activities",
+    "write_example",
+]
+
+#: The forms :func:`write_activities` writes a runner's sessions in.
+ACTIVITY_FORMATS: tuple[str, ...] = ("csv", "csv-untyped", "gpx")
 
 #: The sample cohort's athlete shipped as ``examples/``: 58, jumpy progression, three pairs of shoes,
 #: 70-100 km a week, a grade-1 strain in July and a grade-2 strain on 1 November.
@@ -165,3 +177,89 @@ def write_example(cohort_dir: str | Path, athlete_id: int, out_dir: str | Path) 
     )
     atomic_write_text(out / "runner_log.csv", log)
     atomic_write_text(out / "runner_profile.yaml", header + profile)
+
+
+def _gpx(row: object, start_hour: int) -> str:
+    """One session as a GPX 1.1 track heading north from 50 N 8 E, a point every 30 s.
+
+    Its 2-D length is the session's distance (gpxpy's own degree length), its points move steadily
+    (the moving time is the duration), and it climbs the session's ascent in its first half.
+    """
+    import gpxpy.gpx
+    from gpxpy.geo import ONE_DEGREE
+
+    start = dt.datetime.fromisoformat(row.date).replace(hour=start_hour, tzinfo=dt.UTC)
+    seconds, metres, climb = row.duration_min * 60.0, row.distance_km * 1000.0, float(row.elevation_gain_m)
+    n = max(int(seconds // 30), 2)
+    gpx = gpxpy.gpx.GPX()
+    track = gpxpy.gpx.GPXTrack()
+    track.type = "running"
+    segment = gpxpy.gpx.GPXTrackSegment()
+    gpx.tracks.append(track)
+    track.segments.append(segment)
+    for i in range(n + 1):
+        t = seconds * i / n
+        segment.points.append(
+            gpxpy.gpx.GPXTrackPoint(
+                50.0 + metres * i / n / ONE_DEGREE,
+                8.0,
+                elevation=round(100.0 + climb * min(2.0 * i / n, 1.0), 2),
+                time=start + dt.timedelta(seconds=t),
+            )
+        )
+    return gpx.to_xml()
+
+
+def write_activities(
+    tables: dict[str, pd.DataFrame],
+    athlete_id: int,
+    folder: str | Path,
+    fmt: str = "csv",
+    *,
+    start_hour: int = 7,
+) -> list[Path]:
+    """Write one simulated runner's sessions as a runner's files: what ``calfrisk import`` reads.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        A simulated cohort (``training_log`` at least).
+    athlete_id : int
+        The runner.
+    folder : str or Path
+        Created if needed; the runner's folder in a study's runners folder.
+    fmt : {'csv', 'csv-untyped', 'gpx'}
+        calfrisk's own CSV (``log.csv``, :func:`runner_log`'s columns), the same without the session
+        type (as most apps record it), or a GPX track per session (``run-NNNN.gpx``; no shoe, no
+        type, start at ``start_hour`` UTC).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from calfrisk.tables import load_cohort
+    >>> tables, _ = load_cohort("data/synthetic/sample")
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> [p.name for p in write_activities(tables, 3, folder, "csv-untyped")]
+    ['log.csv']
+    """
+    if fmt not in ACTIVITY_FORMATS:
+        raise InputError(f"fmt {fmt!r}: not one of {', '.join(ACTIVITY_FORMATS)}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    log = runner_log(tables, athlete_id)
+    if fmt != "gpx":
+        table = log.drop(columns=["session_type"]) if fmt == "csv-untyped" else log
+        path = folder / "log.csv"
+        table.to_csv(path, index=False, lineterminator="\n")
+        return [path]
+    paths = []
+    for i, row in enumerate(log.itertuples(index=False)):
+        path = folder / f"run-{i:04d}.gpx"
+        path.write_text(_gpx(row, start_hour), encoding="utf-8")
+        paths.append(path)
+    return paths
