@@ -76,7 +76,7 @@ def sample_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "models": {"gbm": {"params": {"n_estimators": 150}}},
         "sampling": KEEP_EVERY_DAY,
         "latent": [],
-        "evaluation": {"n_boot": 10},
+        "evaluation": {"n_boot": 10, "folds_below": 0},  # one fit: the hash holdout
         "oracle": {"n_rollouts": 4},  # the oracle does not touch the model; kept cheap
     }
     out = tmp_path_factory.mktemp("model") / "model"

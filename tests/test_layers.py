@@ -169,7 +169,7 @@ def test_a_threaded_simulation_and_training_never_import_dask(tmp_path) -> None:
         "keep = {'negative_rate': 1.0}\n"
         "tiny = {'models': {'gbm': {'params': {'n_estimators': 5}}}, 'latent': [],"
         " 'sampling': {'train': keep, 'test': keep},"
-        " 'evaluation': {'n_boot': 2}, 'data': {'min_history_days': 14}}\n"
+        " 'evaluation': {'n_boot': 2, 'folds_below': 0}, 'data': {'min_history_days': 14}}\n"
         f"data = open_cohort({str(tmp_path / 'c')!r})\n"
         "train_models(data, load_train_config(overrides=tiny), models=['gbm'])"
     )

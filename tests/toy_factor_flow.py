@@ -67,7 +67,7 @@ def main(work: Path) -> dict[str, object]:
                 "models": {"gbm": {"params": {"n_estimators": 60}}},
                 "sampling": {"train": {"negative_rate": 1.0}, "test": {"negative_rate": 1.0}},
                 "latent": [],
-                "evaluation": {"n_boot": 10},
+                "evaluation": {"n_boot": 10, "folds_below": 0},
                 "oracle": {"n_rollouts": 4},
             }
         )

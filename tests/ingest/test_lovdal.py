@@ -461,3 +461,13 @@ def test_any_daily_log_round_trips(tmp_path_factory, data, first):
         r["missing_days"] == 0 and r["window_disagreements"] == {}
         for r in cohort.manifest["runners"].values()
     )
+
+
+def test_a_header_whose_names_are_shuffled_over_the_data_is_refused(tmp_path, logs):
+    # The names in another order than the data (not the columns reordered): each day's copies in
+    # consecutive rows then disagree, which a file with its names in place never does.
+    rows = windows(logs)
+    renamed = rows.rename(columns={"total km.3": "km Z3-4.3", "km Z3-4.3": "total km.3"})
+    with pytest.raises(InputError) as error:
+        read_lovdal(write(renamed, tmp_path / FILE))
+    assert_one_line(error, FILE, "disagree", "shuffled")

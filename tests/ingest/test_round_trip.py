@@ -80,7 +80,7 @@ def test_a_model_scores_the_same_on_the_cohort_and_on_its_exports(
         out = tmp_path / f"{name}.json"
         code, _, err = run_cli(
             ["evaluate", "--model", "models:/calfrisk@champion", "--data", str(data), "--config",
-             str(tmp_path / "every_day.yaml"), "--experiment", "test", "--metrics-json", str(out)],
+             str(tmp_path / "every_day.yaml"), "--experiment", "roundtrip", "--metrics-json", str(out)],
             capsys,
         )  # fmt: skip
         assert code == 0, err
@@ -98,6 +98,6 @@ def test_a_model_scores_the_same_on_the_cohort_and_on_its_exports(
     from calfrisk.tracking.runs import _mlflow
 
     runs = _mlflow(reading=True).search_runs(
-        experiment_names=["test"], filter_string="tags.`calfrisk.kind` = 'evaluation'"
+        experiment_names=["roundtrip"], filter_string="tags.`calfrisk.kind` = 'evaluation'"
     )
     assert len(runs) == 2 and runs["tags.calfrisk.model_run_id"].notna().all()

@@ -393,6 +393,7 @@ def _rebuild_days(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     days = pd.DataFrame(kept, columns=list(METRICS))
     days.insert(0, "day", day[starts])
     days.insert(0, "athlete", athlete[starts])
+    days["copies"] = np.diff(np.r_[starts, len(day)])
     return days, disagree
 
 
@@ -606,6 +607,26 @@ def _notes(
     return notes
 
 
+#: The share of a metric's days seen in several rows that may disagree before the file is refused:
+#: windows that disagree that often are columns out of place (a shuffled or mislabelled header).
+MAX_DISAGREEMENT = 0.2
+
+
+def _check_agreement(days: pd.DataFrame, disagree: np.ndarray, path: Path) -> None:
+    """Refuse a file whose overlapping windows disagree on most days: its columns are out of place."""
+    several = days["copies"].to_numpy() > 1
+    if several.sum() < 20:  # too few days seen twice to tell
+        return
+    share = disagree[several].mean(axis=0)
+    worst = int(np.argmax(share))
+    if share[worst] > MAX_DISAGREEMENT:
+        raise InputError(
+            f"{path}: the overlapping 7-day blocks disagree on {share[worst]:.0%} of the days of "
+            f"'{METRICS[worst]}' (a day's copies in consecutive rows should be equal): columns shuffled "
+            "or mislabelled?"
+        )
+
+
 def read_lovdal(path: str | Path, *, start: dt.date = DEFAULT_ANCHOR) -> ImportedCohort:
     """Read the day-approach file of Lövdal et al. (2021) as an imported cohort.
 
@@ -650,6 +671,7 @@ def read_lovdal(path: str | Path, *, start: dt.date = DEFAULT_ANCHOR) -> Importe
     _check_values(frame, path)
 
     days, disagree = _rebuild_days(frame)
+    _check_agreement(days, disagree, path)
     dates = np.datetime64(start, "D") + days["day"].to_numpy().astype("timedelta64[D]")
     log, flags, marks = _sessions(days, dates)
     onsets, merged = _onsets(frame)

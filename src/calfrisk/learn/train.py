@@ -637,7 +637,7 @@ def train_models(
         n_test_athletes=int(predictions["athlete_id"].nunique()),
         n_train_athletes=len(np.unique(data.athlete[data.train])),
         n_train_rows=len(data.train),
-        n_test_rows=len(data.test),
+        n_test_rows=len(predictions),
         sampling=data.sample.counts,
         positive_rate=float(np.average(data.y, weights=data.weight)),
         horizon_days=cfg.data.horizon_days,
