@@ -100,3 +100,20 @@ def test_compare_shows_only_the_models_each_run_has(tmp_path, monkeypatch) -> No
     table = compare_runs("mixed")
     assert sorted(table["model"]) == ["gbm", "gbm", "logistic", "oracle"]
     assert table["roc_auc"].notna().all()
+
+
+def test_a_run_without_an_oracle_logs_the_models_metrics_alone() -> None:
+    # An imported cohort's run: "oracle" is None in the metrics, and no oracle metric is logged.
+    from types import SimpleNamespace
+
+    from calfrisk.tracking.runs import _run_metrics
+
+    metrics = {
+        "models": {"gbm": {"roc_auc": 0.7, "ci": {"roc_auc": [0.6, 0.8]}}},
+        "oracle": None,
+        **dict.fromkeys(("n_test_athletes", "n_train_athletes", "n_train_rows", "n_test_rows"), 10),
+        "positive_rate": 0.01,
+    }
+    logged = _run_metrics(SimpleNamespace(metrics=metrics, timings={"total_s": 1.0}))
+    assert logged["gbm.roc_auc"] == 0.7 and logged["gbm.roc_auc.ci_low"] == 0.6
+    assert not [k for k in logged if k.startswith("oracle")]

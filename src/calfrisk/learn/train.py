@@ -608,6 +608,29 @@ def train_models(
         every_athlete=crossval,
     )
     timings = {"features_s": time.perf_counter() - clock}
+    return score_models(
+        data, cfg, names, scheme=scheme, cohort=cohort, say=say, n_jobs=n_jobs, engine=engine, timings=timings
+    )
+
+
+def score_models(
+    data: TrainingData,
+    cfg: TrainConfig,
+    names: list[str],
+    *,
+    scheme: dict[str, object],
+    cohort: CohortConfig | None = None,
+    say: Callable[[str], None] = lambda step: None,
+    n_jobs: int | None = -1,
+    engine: Engine | None = None,
+    timings: dict[str, float] | None = None,
+) -> TrainResult:
+    """Fit the models on prepared data and score them: the steps of :func:`train_models` after the
+    features (:func:`model_runs`, :func:`fit_models` or :func:`crossval_predictions`, the oracle,
+    :func:`evaluate_predictions`)."""
+    clock = time.perf_counter()
+    timings = dict(timings or {})
+    crossval = scheme["scheme"] == "k-fold"
     runs = model_runs(data, cfg, names)
     if crossval:
         predictions, pipelines, fit_timings = crossval_predictions(data, runs, cfg, say)
@@ -653,7 +676,7 @@ def train_models(
         "min_history_days": cfg.data.min_history_days,
         "horizon_days": cfg.data.horizon_days,
     }
-    timings["total_s"] = time.perf_counter() - clock
+    timings["total_s"] = timings.get("features_s", 0.0) + time.perf_counter() - clock
     return TrainResult(
         metrics=metrics,
         predictions=predictions,
@@ -729,12 +752,21 @@ def learning_curve(
     -------
     DataFrame
         ``fraction``, ``n_train_athletes``, ``n_train_rows``, ``model``, ``roc_auc``, ``ci_low``,
-        ``ci_high``, and ``fraction_of_oracle`` when ``oracle_auc`` is given.
+        ``ci_high``, and, when ``oracle_auc`` is given, ``skill_vs_oracle`` ((AUC - 0.5) /
+        (AUC_oracle - 0.5)) and ``fraction_of_oracle`` (the plain ratio, for continuity).
     """
     cfg = cfg.model_copy(update={"latent": []})
+    names = list(cfg.models) if models is None else models
+    # The features once; each size keeps a nested share of the training athletes' rows.
+    full = prepare_training_data(source, cfg, lovdal="lovdal" in names)
+    scheme = {"scheme": "holdout", "test_fraction": cfg.data.test_fraction}
     rows = []
     for fraction in fractions:
-        result = train_models(source, cfg, models=models, train_fraction=fraction)
+        n_folds = cfg.data.n_folds
+        keep = _nested_athletes(full.athlete[full.train], fraction, cfg.data.seed, n_folds)
+        train = full.train[keep]
+        folds = calibration_folds(full.athlete[train], full.y[train], n_folds)
+        result = score_models(replace(full, train=train, folds=folds), cfg, names, scheme=scheme)
         if on_result is not None:
             on_result(fraction, result)
         for model, entry in result.metrics["models"].items():
@@ -749,6 +781,8 @@ def learning_curve(
                 "ci_high": high,
             }
             if oracle_auc is not None:
+                # Chance-corrected: 0 for a coin flip, 1 for the oracle (the plain ratio kept beside it).
+                row["skill_vs_oracle"] = (entry["roc_auc"] - 0.5) / (oracle_auc - 0.5)
                 row["fraction_of_oracle"] = entry["roc_auc"] / oracle_auc
             rows.append(row)
     return pd.DataFrame(rows)
