@@ -107,6 +107,24 @@ def test_drivers_are_the_largest_positive_factors_with_advice(example, loaded) -
         assert shoes["advice"].str.contains("Pegasus|Novablast|Clifton|Ghost").all()
 
 
+def test_weeks_without_a_run_put_no_shoe_wear_into_the_risk(example, loaded) -> None:
+    # The example runner strains on 2025-09-27 and runs no more. Four weeks on, no shoe is in use: a
+    # state no training day shows (layoffs are not scored), so shoe wear takes the typical value
+    # there and the shoes are no driver; a day with runs in its four weeks keeps its own wear.
+    sessions, profile = example
+    model, meta = loaded
+    result = forecast(
+        sessions, model, meta, profile, start=dt.date(2025, 9, 20), end=dt.date(2025, 10, 31), today=TODAY
+    )
+    assert any("without a run in the 4 weeks before" in note for note in result.notes)
+    idle_drivers = result.drivers[pd.to_datetime(result.drivers["date"]) >= pd.Timestamp("2025-10-25")]
+    assert "shoes" not in set(idle_drivers["factor"])
+    # 2025-10-25 is the first day whose 28 days hold no run: the risk does not jump there (read as
+    # "no rotation" at its extreme, it tripled).
+    days = result.days.set_index(pd.to_datetime(result.days["date"]))
+    assert days.loc["2025-10-25", "vs_average"] < 1.5 * days.loc["2025-10-24", "vs_average"]
+
+
 def test_values_not_given_are_reported_and_never_drivers(example, loaded) -> None:
     sessions, _ = example
     model, meta = loaded

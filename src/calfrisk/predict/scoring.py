@@ -355,6 +355,17 @@ def _features(
             X[feature] = medians[feature]
         assumed.add("shoes")
         notes.append("the log names no shoes: shoe wear set to the cohort's typical value (not a driver)")
+        return X
+    # Four weeks without a run (a layoff, a break): no shoe is in use, a state no training day shows
+    # (layoff days are not scored), so the shoe features would read as "no rotation" at its extreme.
+    idle = X["km_28d"].to_numpy() <= 0.0
+    if idle.any():
+        shoes = list(DRIVER_FACTORS["shoes"])
+        X.loc[idle, shoes] = [medians[f] for f in shoes]
+        notes.append(
+            f"{int(idle.sum())} day(s) without a run in the 4 weeks before: no shoe in use, so shoe wear "
+            "is set to the cohort's typical value there"
+        )
     return X
 
 
