@@ -30,24 +30,16 @@ import pandas as pd
 from calfrisk.exceptions import InputError
 from calfrisk.schema import OUTCOMES, PROFILE_COLUMNS, SESSION_TYPES
 from calfrisk.storage import atomic_folder
-from calfrisk.tables import MANIFEST
+from calfrisk.tables import MANIFEST, REQUIRED_COLUMNS
 
 __all__ = ["IMPORTED_TABLES", "ImportedCohort", "imported_tables", "write_cohort"]
 
 #: The tables an import writes, in writing order (a simulated cohort's, without ``truth``).
 IMPORTED_TABLES: tuple[str, ...] = ("athletes", "training_log", "injuries", "shoes")
 
-_TRAINING_LOG = (
-    "athlete_id",
-    "date",
-    "distance_km",
-    "duration_min",
-    "elevation_gain_m",
-    "session_type",
-    "shoe_id",
-)
+_TRAINING_LOG = tuple(REQUIRED_COLUMNS["training_log"])
 _INJURIES = ("athlete_id", "date", "grade", "layoff_days")
-_SHOES = ("athlete_id", "shoe_id", "km")
+_SHOES = tuple(REQUIRED_COLUMNS["shoes"])
 #: Athletes-table columns beyond the profile that a researcher may give, with their stored types.
 ATHLETE_EXTRA: dict[str, str] = {
     "years_running": "Float64",
