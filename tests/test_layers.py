@@ -71,7 +71,9 @@ ALLOWED = {
     "learn": _BASE | {"simulate"},
     "figures": {"learn", "exceptions", "schema"},
     "predict": {"factors", "config", "exceptions", "schema", "io", "readers", "learn", "_lazy"},
-    "tracking": _BASE | {"readers", "simulate", "learn", "predict", "figures"},
+    # A study: worlds simulated, models trained and scored, a model saved for a resumed run.
+    "study": _BASE | {"simulate", "learn", "predict", "figures"},
+    "tracking": _BASE | {"readers", "simulate", "learn", "predict", "figures", "study"},
 }
 
 

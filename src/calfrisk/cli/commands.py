@@ -436,6 +436,62 @@ def evaluate(
     print_evaluation(run.validation, run.run_id)
 
 
+@cli.command()
+@click.option(
+    "--design",
+    "design_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Study design (YAML), laid over the shipped one.  [default: configs/study.yaml]",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The study's folder; run again with the same design to resume an interrupted study.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace a folder that holds another study.")
+@click.option("--jobs", type=int, default=-1, show_default=True, help="Threads (-1: one per core).")
+@click.option("--experiment", default="calfrisk-study", show_default=True, help="MLflow experiment.")
+@click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+@_engine_options
+def study(
+    design_path: Path | None,
+    out_dir: Path,
+    overwrite: bool,
+    jobs: int,
+    experiment: str,
+    no_tracking: bool,
+    engine: str,
+    scheduler: str | None,
+) -> None:
+    """How far the models' conclusions carry when the simulator's assumptions are wrong, and how
+    many runners a study needs: a misspecification sweep and a power analysis (docs/guide/study.md)."""
+    from calfrisk.cli.terminal import print_study
+    from calfrisk.config.study import load_study_design
+    from calfrisk.engine import open_engine
+    from calfrisk.study.run import plan_study, run_study
+
+    design = load_study_design(design_path)
+    plan = plan_study(design, design_path)  # every world checked before anything is written
+    if not no_tracking:
+        from calfrisk.tracking.runs import check_tracking
+
+        check_tracking(experiment)
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    say = lambda line: click.echo(f"  {line}", err=True)  # noqa: E731
+    say(f"{len(plan.tasks)} tasks, {len(plan.worlds)} worlds")
+    with open_engine(engine, scheduler=scheduler, n_jobs=jobs) as tasks:
+        result = run_study(plan, out_dir, engine=tasks, overwrite=overwrite, progress=say)
+    run_id = None
+    if not no_tracking:
+        from calfrisk.tracking.study import log_study
+
+        run_id = log_study(result, plan, experiment)
+    print_study(result, run_id)
+
+
 @cli.command("import")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option(
@@ -546,6 +602,7 @@ FLAGS = {
     "units": "--units",
     "engine": "--engine",
     "scheduler": "--scheduler",
+    "design": "--design",
 }
 
 

@@ -364,3 +364,54 @@ def print_forecast(forecast: Forecast, skipped: dict[str, int]) -> None:
     for note in forecast.notes:
         console.print(f"[dim]Note: {escape(note)}[/]")
     console.print(f"[italic]{DISCLAIMER}[/]")
+
+
+def print_study(result: object, run_id: str | None) -> None:
+    """Print a study's answers: the runners each effect needs, the null factors' type I error, and
+    what transports to each scenario's world."""
+    summary = result.summary  # type: ignore[attr-defined]
+    console = Console(file=sys.stdout)
+    if summary.get("power"):
+        table = Table(title="Power (longest follow-up)", title_justify="left")
+        sizes = list(next(iter(summary["power"].values())))
+        for column in ("effect", *sizes, "80 % from", "coverage"):
+            table.add_column(column, justify="left" if column == "effect" else "right")
+        for effect, power in summary["power"].items():
+            need = summary["runners_for_80_percent_power"].get(effect)
+            cover = summary["coverage"].get(effect)
+            table.add_row(
+                effect, *(f"{power[n]:.2f}" for n in sizes), "-" if need is None else f"{need:,}",
+                "-" if cover is None else f"{cover:.2f}",
+            )  # fmt: skip
+        console.print(table)
+        type1 = ", ".join(
+            f"{f} {rate:.3f} ({low:.3f}-{high:.3f})"
+            for f, rate in summary["type1"].items()
+            for low, high in [summary["type1_interval"][f]]
+        )
+        console.print(f"Type I error (alpha {summary['alpha']}): {type1}", highlight=False)
+    riley = summary.get("riley") or {}
+    if "runners" in riley:
+        console.print(
+            f"Riley et al.'s minimum to develop a model (C {riley['cstatistic']:.3f}, outcome rate "
+            f"{riley['prevalence']:.4f}, {riley['parameters']} parameters): {riley['n']:,} runner-days, "
+            f"about {riley['runners']:,} runners",
+            highlight=False,
+        )
+    if summary.get("transport"):
+        table = Table(title="Transport: models trained on the base world", title_justify="left")
+        for column in ("scenario", "model", "ROC AUC", "skill vs oracle", "slope", "verdict"):
+            table.add_column(
+                column, justify="right" if column in ("ROC AUC", "skill vs oracle", "slope") else "left"
+            )
+        for scenario, models in summary["transport"].items():
+            for model, f in models.items():
+                table.add_row(
+                    scenario, model, f"{f['roc_auc']:.3f}",
+                    f"{f['roc_auc_skill_vs_oracle']:.2f} ({f['roc_auc_skill_vs_oracle_low']:.2f}-"
+                    f"{f['roc_auc_skill_vs_oracle_high']:.2f})",
+                    f"{f['calibration_slope']:.2f}", f.get("verdict", ""),
+                )  # fmt: skip
+        console.print(table)
+    where = f"Results in {result.out_dir}"  # type: ignore[attr-defined]
+    console.print(where + (f"; MLflow run {run_id}" if run_id else ""), highlight=False)

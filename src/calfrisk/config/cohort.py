@@ -233,6 +233,26 @@ class ThresholdEffect(Effect):
         return self
 
 
+class LoadEffect(ThresholdEffect):
+    """The acute:chronic load effect: a :class:`ThresholdEffect`, optionally U-shaped and steeper with age.
+
+    ``x`` gains ``(low_threshold - ratio) / per`` below ``low_threshold`` (0: no low side), and is
+    multiplied by ``max(1 + age_interaction * age_x, 0)``, ``age_x`` being the age effect's covariate
+    (0: no interaction).
+    """
+
+    low_threshold: NonNegative
+    age_interaction: Annotated[float, Field(ge=-1, le=2)]
+
+    @model_validator(mode="after")
+    def _low_below_threshold(self) -> LoadEffect:
+        if self.low_threshold >= self.threshold:
+            raise ValueError(
+                f"low_threshold ({self.low_threshold}) must lie below threshold ({self.threshold})"
+            )
+        return self
+
+
 class CenteredEffect(Effect):
     """Hazard ratio per ``per`` units away from ``center``."""
 
@@ -256,7 +276,7 @@ class JumpEffect(Effect):
 class KernelEffects(_Frozen):
     """The effects of the simulator's day loop; the order here is the order of the ``mult_*`` columns."""
 
-    acwr: ThresholdEffect
+    acwr: LoadEffect
     weekly_jump: JumpEffect
     shoe_wear: ThresholdEffect
     shoe_rotation: Effect

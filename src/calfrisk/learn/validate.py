@@ -24,7 +24,7 @@ prints it: a model scored on a cohort without a factor cannot use it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,7 +39,7 @@ from calfrisk.learn.stream import sample_days
 from calfrisk.learn.train import check_ceiling, evaluate_predictions, oracle_column
 from calfrisk.tables import CohortDataset
 
-__all__ = ["Validation", "feature_coverage", "validate_model"]
+__all__ = ["Validation", "feature_coverage", "validate_model", "validate_models"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,11 +56,15 @@ class Validation:
         ``oracle``).
     timings : dict
         Seconds per step.
+    features : dict of str to DataFrame, or None
+        Per model, the scored days' features as it saw them, row for row with ``predictions``, when
+        asked for (:func:`validate_models`' ``keep_features``).
     """
 
     metrics: dict[str, object]
     predictions: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    features: dict[str, pd.DataFrame] | None = None
 
 
 def feature_coverage(X: pd.DataFrame, weight: np.ndarray | None = None) -> dict[str, object]:
@@ -124,15 +128,60 @@ def validate_model(
     OracleCeilingError
         If the model's ROC AUC exceeds the cohort's oracle's beyond the paired interval.
     """
+    name = str(metadata.get("model", "gbm"))
+    return validate_models(
+        {name: (model, metadata)}, source, cfg, cohort=cohort, engine=engine, n_jobs=n_jobs, progress=progress
+    )
+
+
+def _shared(models: Mapping[str, tuple[object, dict]], key: str) -> object:
+    """A metadata value the models must share (they are scored on the same days, on one scale)."""
+    values = {str(metadata[key]) for _, metadata in models.values()}
+    if len(values) > 1:
+        raise InputError(f"models: their {key} differ ({', '.join(sorted(values))}); score them apart")
+    return next(iter(models.values()))[1][key]
+
+
+def validate_models(
+    models: Mapping[str, tuple[object, dict]],
+    source: CohortDataset | dict[str, pd.DataFrame],
+    cfg: TrainConfig,
+    *,
+    cohort: CohortConfig | None = None,
+    engine: Engine | None = None,
+    n_jobs: int | None = -1,
+    progress: Callable[[str], None] | None = None,
+    keep_features: bool = False,
+) -> Validation:
+    """Score several models trained together (the same horizon, history and enrichment) on every
+    athlete of a cohort, on the same days, with one oracle: :func:`validate_model` for each, for the
+    price of one.
+
+    Parameters
+    ----------
+    models : mapping of str to (Pipeline, dict)
+        Each model's name, its pipeline and its metadata (as :func:`validate_model` takes them).
+    source, cfg, cohort, engine, n_jobs, progress
+        As for :func:`validate_model`.
+    keep_features : bool, default=False
+        Keep the scored days' features, as each model saw them, in :attr:`Validation.features`.
+
+    Returns
+    -------
+    Validation
+        ``metrics["models"]`` holds every model; the intervals and the differences to the oracle
+        are paired (the same athlete resamples).
+    """
     say = progress or (lambda step: None)
     clock = time.perf_counter()
-    name = str(metadata.get("model", "gbm"))
+    first = next(iter(models.values()))[1]
     data = cfg.data.model_copy(
         update={
-            "horizon_days": int(metadata["horizon_days"]),
-            "min_history_days": int(metadata["min_history_days"]),
+            "horizon_days": int(_shared(models, "horizon_days")),
+            "min_history_days": int(_shared(models, "min_history_days")),
         }
     )
+    model_enrichment = float(_shared(models, "enrichment")) if "enrichment" in first else 1.0
     cfg = cfg.model_copy(update={"data": data})
     say("features")
     sample = sample_days(source, cfg, external=True, n_jobs=n_jobs, engine=engine)
@@ -140,19 +189,24 @@ def validate_model(
     if not len(rows):
         raise InputError("data: no eligible day to score the model on")
     timings = {"features_s": time.perf_counter() - clock}
-    features = list(getattr(model[-1], "feature_names_in_", sample.features))
-    coverage = feature_coverage(rows[features], rows["weight"].to_numpy())
-    X, filled = fill_unseen_missing(
-        rows[features], metadata["feature_medians"], metadata.get("feature_missing")
-    )
-    coverage["filled_with_training_median"] = filled
     start = time.perf_counter()
     say("score")
     cohort_enrichment = cohort.injury.enrichment if cohort is not None else 1.0
-    model_enrichment = float(metadata.get("enrichment", 1.0))
-    risk = _on_cohort_scale(model[-1].predict_proba(X)[:, 1], model_enrichment, cohort_enrichment)
     predictions = rows[["athlete_id", "date", "label", "weight"]].copy()
-    predictions[name] = risk
+    coverage, features = {}, {}
+    for name, (model, metadata) in models.items():
+        used = list(getattr(model[-1], "feature_names_in_", sample.features))
+        cover = feature_coverage(rows[used], rows["weight"].to_numpy())
+        X, filled = fill_unseen_missing(
+            rows[used], metadata["feature_medians"], metadata.get("feature_missing")
+        )
+        cover["filled_with_training_median"] = filled
+        coverage = coverage or cover  # the first model's: models trained together see the same features
+        predictions[name] = _on_cohort_scale(
+            model[-1].predict_proba(X)[:, 1], model_enrichment, cohort_enrichment
+        )
+        if keep_features:
+            features[name] = X.reset_index(drop=True)
     timings["score_s"] = time.perf_counter() - start
     if cohort is not None:
         say("oracle")
@@ -162,11 +216,9 @@ def validate_model(
         )
         timings["oracle_s"] = time.perf_counter() - start
     say("evaluate")
-    average = _on_cohort_scale(
-        np.array([float(metadata["positive_rate"])]), model_enrichment, cohort_enrichment
-    )
+    average = _on_cohort_scale(np.array([float(first["positive_rate"])]), model_enrichment, cohort_enrichment)
     metrics, _, _ = evaluate_predictions(
-        predictions, [name], cfg, train_rate=float(average[0]), enrichment=cohort_enrichment
+        predictions, list(models), cfg, train_rate=float(average[0]), enrichment=cohort_enrichment
     )
     check_ceiling(metrics)
     metrics.setdefault("oracle", None)
@@ -182,4 +234,4 @@ def validate_model(
         model_enrichment=model_enrichment,
     )
     timings["total_s"] = time.perf_counter() - clock
-    return Validation(metrics, predictions, timings)
+    return Validation(metrics, predictions, timings, features if keep_features else None)

@@ -70,8 +70,10 @@ N_UNIFORM = 9
     P_LAMBDA_ACUTE,
     P_LAMBDA_CHRONIC,
     P_CHRONIC_FLOOR,
-) = range(40)
-N_SCALARS = 40
+    P_ACWR_LOW,
+    P_ACWR_AGE,
+) = range(42)
+N_SCALARS = 42
 
 #: SimState fields passed to the kernel, in its argument order.
 STATE_FIELDS: tuple[str, ...] = (
@@ -256,10 +258,15 @@ def _covariates(
     of :data:`calfrisk.factors.EFFECTS`. ``shoe_km`` and ``climb_per_km`` are -1 on days without a
     run; ``params`` holds the effects' thresholds, caps and scales."""
     (acwr_cap, acwr_thr, acwr_per, jump_ratio, jump_min_cm, shoe_cap, shoe_thr, shoe_per, age_center, age_per,
-     tau, hills_cap, hills_thr, hills_per) = params  # fmt: skip
+     tau, hills_cap, hills_thr, hills_per, acwr_low, acwr_age) = params  # fmt: skip
     jump = sum7_cm > jump_ratio * prev7_cm and prev7_cm >= jump_min_cm
+    # Above the threshold, and below low_threshold for a U shape; age_interaction makes the load
+    # effect steeper with age. With both at their defaults (0) the value is the threshold term's
+    # bit for bit: + 0.0 and * 1.0 are exact.
+    load = max(min(acwr, acwr_cap) - acwr_thr, 0.0) / acwr_per + max(acwr_low - acwr, 0.0) / acwr_per
+    load *= max(1.0 + acwr_age * (age - age_center) / age_per, 0.0)
     return (
-        max(min(acwr, acwr_cap) - acwr_thr, 0.0) / acwr_per,
+        load,
         1.0 if jump else 0.0,
         max(min(shoe_km, shoe_cap) - shoe_thr, 0.0) / shoe_per if shoe_km >= 0.0 else 0.0,
         1.0 if n_pairs > 1 else 0.0,
@@ -414,7 +421,7 @@ def advance(
     effect_params = (
         P[P_ACWR_CAP], P[P_ACWR_THR], P[P_ACWR_PER], P[P_JUMP_RATIO], P[P_JUMP_MIN_CM], P[P_SHOE_CAP],
         P[P_SHOE_THR], P[P_SHOE_PER], P[P_AGE_CENTER], P[P_AGE_PER], P[P_RETURN_TAU], P[P_HILLS_CAP],
-        P[P_HILLS_THR], P[P_HILLS_PER],
+        P[P_HILLS_THR], P[P_HILLS_PER], P[P_ACWR_LOW], P[P_ACWR_AGE],
     )  # fmt: skip
     x = np.empty(_N_FACTORS)
     for i in range(n):

@@ -152,6 +152,8 @@ class SimParams:
     fast_return_prob: np.ndarray  # by habit
     # factor shapes
     acwr: tuple[float, float, float]  # threshold, per, cap
+    acwr_low: float  # low_threshold: the U shape's other side (0 = none)
+    acwr_age: float  # age_interaction
     jump: tuple[float, float]  # ratio, min_prev_km
     shoe: tuple[float, float, float]
     hills: tuple[float, float, float]
@@ -206,6 +208,8 @@ def _pack(p: SimParams) -> tuple[np.ndarray, ...]:
         k.P_LAMBDA_ACUTE: LAMBDA_ACUTE,
         k.P_LAMBDA_CHRONIC: LAMBDA_CHRONIC,
         k.P_CHRONIC_FLOOR: CHRONIC_FLOOR_KM,
+        k.P_ACWR_LOW: p.acwr_low,
+        k.P_ACWR_AGE: p.acwr_age,
     }
     assert len(values) == k.N_SCALARS
     for index, value in values.items():
@@ -281,6 +285,8 @@ def compile_params(cfg: CohortConfig) -> SimParams:
         return_ramp_days=inj.return_ramp_days,
         fast_return_prob=_habit_array(inj.fast_return_prob),
         acwr=(eff.acwr.threshold, eff.acwr.per, eff.acwr.cap),
+        acwr_low=eff.acwr.low_threshold,
+        acwr_age=eff.acwr.age_interaction,
         jump=(eff.weekly_jump.ratio, eff.weekly_jump.min_prev_km),
         shoe=(eff.shoe_wear.threshold, eff.shoe_wear.per, eff.shoe_wear.cap),
         hills=(eff.hills.threshold, eff.hills.per, eff.hills.cap),

@@ -1,0 +1,1 @@
+"""Study designs: misspecification sweeps and power analyses."""
