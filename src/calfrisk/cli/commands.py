@@ -471,17 +471,18 @@ def study(
     from calfrisk.cli.terminal import print_study
     from calfrisk.config.study import load_study_design
     from calfrisk.engine import open_engine
-    from calfrisk.study.run import plan_study, run_study
+    from calfrisk.study.run import check_study_folder, plan_study, run_study
 
     design = load_study_design(design_path)
     plan = plan_study(design, design_path)  # every world checked before anything is written
+    resuming = check_study_folder(plan, out_dir, overwrite=overwrite)
     if not no_tracking:
         from calfrisk.tracking.runs import check_tracking
 
         check_tracking(experiment)
         os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     say = lambda line: click.echo(f"  {line}", err=True)  # noqa: E731
-    say(f"{len(plan.tasks)} tasks, {len(plan.worlds)} worlds")
+    say(f"{len(plan.tasks)} tasks, {len(plan.worlds)} worlds" + (", resuming" if resuming else ""))
     with open_engine(engine, scheduler=scheduler, n_jobs=jobs) as tasks:
         result = run_study(plan, out_dir, engine=tasks, overwrite=overwrite, progress=say)
     run_id = None

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from calfrisk.config.base import Frozen as _Frozen
 from calfrisk.config.base import NonNegativeInt, PositiveInt, load_validated
@@ -66,13 +66,12 @@ class Power(_Frozen):
     alpha: Annotated[float, Field(gt=0, lt=0.5)]
     model_auc: ModelAuc
 
-    @model_validator(mode="after")
-    def _increasing(self) -> Power:
-        for key in ("runners", "days"):
-            values = getattr(self, key)
-            if values != sorted(set(values)):
-                raise ValueError(f"{key} must be distinct and increasing, got {values}")
-        return self
+    @field_validator("runners", "days")
+    @classmethod
+    def _increasing(cls, values: list[int]) -> list[int]:
+        if values != sorted(set(values)):
+            raise ValueError(f"must be distinct and increasing, got {values}")
+        return values
 
 
 class StudyDesign(_Frozen):

@@ -26,10 +26,12 @@ its rate), so a coefficient estimates the effect's log hazard ratio. Two estimat
   onset (the cases) and a base series of runs drawn with probability proportional to their hours,
   ``c`` per hour; a logistic regression of case against base has the log hazard ratios as its
   coefficients (the hours cancel from the odds ``rate * hours * exp(beta x) / (c * hours)``, the
-  intercept absorbs ``log c``) and valid model-based standard errors. With ``base_ratio`` 300 base
-  runs per case, on a tenth of the rows, the standard errors were within 2 % of the full Poisson
-  fit's, 5 % for the rarest exposure (an acute:chronic ratio above 1.3), in 0.25 s against 12 s
-  (5,000 runners over a year). ``benchmarks/bench_power.py`` compares the two.
+  intercept absorbs ``log c``) and valid model-based standard errors. With ``base_ratio`` 1,000
+  base runs per case the standard errors were within 1 % of the full Poisson fit's for the median
+  covariate and 3-12 % above it for the rarest exposure (an acute:chronic ratio above 1.3), the
+  estimates within 0.3 of a standard error, in 0.3-1 s against 8-9 s a fit (3,000 and 5,000
+  runners over a year).
+  ``benchmarks/bench_power.py`` compares the two in the same run.
 
 Per effect and cohort: the
 estimate, its Wald interval, whether it is detected (two-sided p below ``alpha``, in the true
@@ -78,8 +80,9 @@ class FollowUp:
         One column per covariate (:func:`rate_covariates`), one row per run.
     n_runners, n_days : int
     draw : ndarray
-        A uniform per run, seeded by the cohort's seed: the base series of case-base sampling
-        (the runs with ``draw < c * hours``); a smaller cohort taken from this one keeps its draws.
+        A uniform per run, a hash of the cohort's seed, the athlete and the day: the base series of
+        case-base sampling (the runs with ``draw < c * hours``), the same run's in any cohort of
+        that seed that holds it.
     """
 
     athlete: np.ndarray
@@ -140,9 +143,29 @@ def _chunk_runs(cfg: CohortConfig, chunk: int, seed: np.random.SeedSequence, p, 
         "hours": rec.duration_min[a, d] / 60.0,
         "strain": rec.grade[a, d] > 0,
         "covariates": pd.DataFrame(columns),
-        # The chunk's own stream (not the simulation's): the cohort's runs stay those of `simulate`.
-        "draw": np.random.default_rng([cfg.cohort.seed, chunk, 1]).random(len(a)),
+        "draw": uniform_hash(cfg.cohort.seed, ids[a], d),
     }
+
+
+def uniform_hash(seed: int, athlete: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """A uniform in [0, 1) per (seed, athlete, day): SplitMix64's finaliser (Steele et al. 2014) of
+    the three packed into 64 bits. Not drawn from the simulation's stream, so the cohort's runs stay
+    those ``simulate`` writes, and keyed by athlete and day, so a run's draw does not depend on
+    which other runs the cohort holds.
+
+    Examples
+    --------
+    >>> u = uniform_hash(7, np.array([0, 0, 1]), np.array([0, 1, 0]))
+    >>> bool(((u >= 0) & (u < 1)).all()), len(set(u))
+    (True, 3)
+    """
+    # Arrays throughout: numpy wraps array arithmetic modulo 2**64 silently (scalars would warn).
+    z = np.full(len(athlete), seed, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    z = z + (athlete.astype(np.uint64) << np.uint64(20)) + day.astype(np.uint64)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def simulate_follow_up(cfg: CohortConfig) -> FollowUp:
@@ -188,18 +211,22 @@ def _design(
     values = follow_up.covariates.to_numpy(dtype=float)
     if method == "poisson":
         return values, follow_up.strain.astype(float), sm.families.Poisson(), np.log(follow_up.hours)
-    # The base series: about base_ratio runs per expected case, each run with probability c * hours.
-    c = base_ratio * follow_up.strain.sum() / follow_up.hours.sum()
-    if c * follow_up.hours.max() >= 1.0:  # so small a cohort that the base would be every run
-        return _design(follow_up, "poisson", base_ratio)
-    base = follow_up.draw < c * follow_up.hours
-    cases = follow_up.strain
+    # The base series: about base_ratio runs per case, each run drawn with probability
+    # pi = min(c * hours, 1). A row's odds of being the case copy are rate * hours / pi: the offset
+    # log(hours / pi) is the constant -log c but where a long run is certain to be drawn.
+    hours = follow_up.hours
+    c = base_ratio * follow_up.strain.sum() / hours.sum()
+    pi = np.minimum(c * hours, 1.0)
+    base, cases = follow_up.draw < pi, follow_up.strain
     rows = np.concatenate([values[cases], values[base]])
     y = np.concatenate([np.ones(cases.sum()), np.zeros(base.sum())])
-    return rows, y, sm.families.Binomial(), None
+    offset = np.log(hours / pi)
+    return rows, y, sm.families.Binomial(), np.concatenate([offset[cases], offset[base]])
 
 
-def fit_rate_model(follow_up: FollowUp, method: str = "case_base", base_ratio: float = 300.0) -> pd.DataFrame:
+def fit_rate_model(
+    follow_up: FollowUp, method: str = "case_base", base_ratio: float = 1000.0
+) -> pd.DataFrame:
     """Fit the rate model of strain onsets per hour of running (see the module docstring).
 
     Parameters
@@ -208,7 +235,7 @@ def fit_rate_model(follow_up: FollowUp, method: str = "case_base", base_ratio: f
         The runs.
     method : {"case_base", "poisson"}, default="case_base"
         Case-base sampling with a logistic regression, or the Poisson GLM on every run.
-    base_ratio : float, default=300
+    base_ratio : float, default=1000
         Base runs per case, for ``"case_base"``.
 
     Returns

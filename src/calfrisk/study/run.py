@@ -36,7 +36,7 @@ from calfrisk.io import atomic_write_bytes, atomic_write_text
 from calfrisk.study.scenarios import World, base_world, cohort_seed, resolve_worlds
 from calfrisk.study.transport import BaseModels, with_cohort
 
-__all__ = ["StudyPlan", "StudyResult", "plan_study", "run_study"]
+__all__ = ["StudyPlan", "StudyResult", "check_study_folder", "plan_study", "run_study"]
 
 #: Columns results.parquet sorts by (the rows' identity).
 KEYS = ("analysis", "scenario", "replicate", "model", "effect", "n_runners", "n_days")
@@ -167,23 +167,42 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _open_folder(out: Path, record: dict, overwrite: bool) -> None:
-    """Create ``out`` for this design, or reopen it to resume; refuse another design's folder."""
-    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+def _record_text(plan: StudyPlan) -> str:
+    return json.dumps(plan.record, indent=2, sort_keys=True) + "\n"
+
+
+def check_study_folder(plan: StudyPlan, out_dir: str | Path, *, overwrite: bool = False) -> bool:
+    """Whether ``out_dir`` holds this design's study already (to resume), checked before any work.
+
+    Raises
+    ------
+    ParameterError
+        If it is a file, or holds another design's study or other files, and not ``overwrite``.
+    """
+    out = Path(out_dir)
     marker = out / DESIGN_FILE
+    if out.exists() and not out.is_dir():
+        raise ParameterError("out_dir", out, "is a file, not a folder")
     if marker.is_file():
-        if marker.read_text(encoding="utf-8") == text:
-            return
+        if marker.read_text(encoding="utf-8") == _record_text(plan):
+            return True
         if not overwrite:
             raise ParameterError("out_dir", out, "holds another study's results (`overwrite` replaces them)")
     elif out.exists() and any(out.iterdir()) and not overwrite:
         raise ParameterError("out_dir", out, "not empty and not a study's folder (`overwrite` replaces it)")
+    return False
+
+
+def _open_folder(out: Path, plan: StudyPlan, overwrite: bool) -> None:
+    """Create ``out`` for this design, or reopen it to resume; refuse another design's folder."""
+    if check_study_folder(plan, out, overwrite=overwrite):
+        return
     if overwrite and out.exists():
         import shutil
 
         shutil.rmtree(out)
     (out / "parts").mkdir(parents=True, exist_ok=True)
-    atomic_write_text(marker, text)
+    atomic_write_text(out / DESIGN_FILE, _record_text(plan))
 
 
 def _base_models(plan: StudyPlan, out: Path, engine: Engine | None, say: Callable[[str], None]) -> BaseModels:
@@ -237,7 +256,7 @@ def run_study(
 
     say = progress or (lambda line: None)
     out = Path(out_dir)
-    _open_folder(out, plan.record, overwrite)
+    _open_folder(out, plan, overwrite)
     parts = out / "parts"
     done = {p.name.removesuffix(".parquet") for p in parts.glob("*.parquet") if ".days" not in p.name}
     todo = [(key, task) for key, task in plan.tasks.items() if key not in done]
