@@ -141,19 +141,30 @@ def test_no_import_cycle_between_modules() -> None:
             visit(module, [])
 
 
+@pytest.fixture(scope="module")
+def imported():
+    """What importing each module of the layer tests loads, each in a fresh interpreter, two at a
+    time (each probe is a second or two of imports on one core)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    modules = sorted(set(SIMULATOR) | set(LEARNING) | set(PREDICT_PATH))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        yield {m: pool.submit(_modules_after, f"import {m}") for m in modules}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("module", SIMULATOR)
-def test_simulator_layers_import_no_learning_tracking_or_cli_library(module: str) -> None:
+def test_simulator_layers_import_no_learning_tracking_or_cli_library(module: str, imported) -> None:
     # distributed too: Dask is an optional extra, imported only when asked for.
-    found = _modules_after(f"import {module}") & {"mlflow", "click", "rich", "sklearn", "distributed"}
+    found = imported[module].result() & {"mlflow", "click", "rich", "sklearn", "distributed"}
     assert not found
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("module", LEARNING)
-def test_learning_layers_do_not_import_tracking_or_cli_libraries(module: str) -> None:
+def test_learning_layers_do_not_import_tracking_or_cli_libraries(module: str, imported) -> None:
     # rich is not checked here: scikit-learn >= 1.9 imports it for its progress callbacks.
-    found = _modules_after(f"import {module}") & {"mlflow", "click", "distributed"}
+    found = imported[module].result() & {"mlflow", "click", "distributed"}
     assert not found
 
 
@@ -189,12 +200,12 @@ def test_cli_help_does_not_import_numerical_libraries() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("module", PREDICT_PATH)
-def test_predict_path_imports_nothing_slow(module: str) -> None:
+def test_predict_path_imports_nothing_slow(module: str, imported) -> None:
     # mlflow (about a second), numba (the simulator's compiler), skops (imports every estimator),
     # shap, matplotlib (only for --plot) and the device-file readers (only for such files). pyarrow
     # is not listed: pandas 3 imports it for its string dtype.
     slow = {"mlflow", "numba", "skops", "shap", "matplotlib", "fitdecode", "gpxpy", "tcxreader"}
-    assert not _modules_after(f"import {module}") & slow
+    assert not imported[module].result() & slow
 
 
 def test_no_function_outside_the_kernel_is_longer_than_about_80_lines() -> None:

@@ -137,3 +137,27 @@ def test_another_design_does_not_write_into_a_study_folder(study: dict, tmp_path
     assert code == 2
     assert "holds another study's results (`--overwrite` replaces them)" in err
     assert err.count("\n") == 1
+
+
+POWER_ONLY = """
+name: power_only
+seed: 9
+scenarios: [{name: base}]
+sweep: null
+power: {runners: [300, 600], days: [182], replicates: 3, model_auc: {replicates: 0, runners: []}}
+"""
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_gives_the_bytes_of_threads(tmp_path: Path, capsys) -> None:
+    design = tmp_path / "study.yaml"
+    design.write_text(POWER_ONLY)
+    files = {}
+    for name, extra in (("threads", ["--jobs", "2"]), ("dask", ["--engine", "dask"])):
+        out = tmp_path / name
+        code, _, err = run_cli(
+            ["study", "--design", str(design), "--out", str(out), "--no-tracking", *extra], capsys
+        )
+        assert code == 0, err
+        files[name] = {f: (out / f).read_bytes() for f in ("results.parquet", "summary.json", "power.png")}
+    assert files["threads"] == files["dask"]
