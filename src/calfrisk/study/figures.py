@@ -32,6 +32,8 @@ def power_figure(summary: dict):
             )
         ax.axhline(0.8, color="grey", lw=0.8)
         ax.set_xscale("log")
+        ax.set_xticks(runners, [f"{n:,}" for n in runners], fontsize=7)
+        ax.minorticks_off()
         ax.set_ylim(0, 1.02)
         ax.set_title(effect.replace("_", " "), fontsize=9)
     for ax in axes[len(effects) :]:
