@@ -48,7 +48,7 @@ def _execute_file(path) -> nbformat.NotebookNode:
 
 
 @pytest.fixture(scope="module")
-def executed():
+def executed(request):
     """Every notebook executed two at a time, in separate processes, started at the first test.
 
     Much of a notebook's time is single-threaded (pandas, plotting, the kernel's start): two side by
@@ -56,7 +56,13 @@ def executed():
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    longest_first = sorted(NOTEBOOKS, key=lambda p: NOTEBOOK_SECONDS.get(p.stem, 60), reverse=True)
+    # Only the notebooks whose tests were selected (by ``-k`` or a test id).
+    selected = {
+        item.callspec.params["path"]
+        for item in request.session.items
+        if hasattr(item, "callspec") and "path" in item.callspec.params
+    }
+    longest_first = sorted(selected, key=lambda p: NOTEBOOK_SECONDS.get(p.stem, 60), reverse=True)
     with ProcessPoolExecutor(max_workers=2) as pool:
         yield {path: pool.submit(_execute_file, path) for path in longest_first}
 

@@ -74,6 +74,7 @@ def test_notebooks_are_committed_without_outputs_and_listed_in_the_guide() -> No
         "02_model_comparison",
         "03_runner_walkthrough",
         "04_real_cohort",
+        "05_study_design",
     ]
     for path in notebooks:
         cells = json.loads(path.read_text())["cells"]

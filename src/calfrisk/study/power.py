@@ -42,6 +42,7 @@ direction), and whether the interval covers the truth. Effects without an effect
 from __future__ import annotations
 
 import gc
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -60,6 +61,7 @@ MEASURED_BY_TEST = {"glute_weakness": ("glute_test", -1.0), "calf_strength": ("c
 #: Covariates with no effect in any world: the simulator gives sex none.
 CONTROLS = ("sex",)
 _Z = 1.959963984540054
+_FIT_LOCK = threading.Lock()
 #: A log hazard ratio's standard error beyond which it is reported as not estimable (a hazard ratio
 #: whose 95 % interval spans a factor of e^(4 x 5) = 5e8).
 _MAX_SE = 5.0
@@ -261,17 +263,20 @@ def fit_rate_model(
     values, y, family, offset = _design(follow_up, method, base_ratio)
     varies = values.max(axis=0) > values.min(axis=0)
     model = sm.GLM(y, np.column_stack([np.ones(len(y)), values[:, varies]]), family=family, offset=offset)
-    with warnings.catch_warnings():
+    # The warning filters are process-wide (catch_warnings is not thread-safe): one fit at a time
+    # holds them, and everything the fit computes (the standard errors are computed lazily, and
+    # overflow in a degenerate fit) is read inside. A fit that does not converge is not estimable.
+    with _FIT_LOCK, warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("error", ConvergenceWarning)
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             fit = model.fit(method="IRLS", tol=1e-8, maxiter=100)
+            est, se = np.array(fit.params)[1:], np.array(fit.bse)[1:]
+            p_values = np.array(fit.pvalues)[1:]
         except (ConvergenceWarning, PerfectSeparationWarning, np.linalg.LinAlgError):
             return out
     kept = [n for n, v in zip(names, varies, strict=True) if v]
-    est, se = np.array(fit.params)[1:], np.array(fit.bse)[1:]
-    p_values = np.array(fit.pvalues)[1:]
     # statsmodels' results and model refer to each other and hold the design matrix (~0.5 GB at
     # 5,000 runners): freed only by the cycle collector, which ran too seldom for a study fitting
     # thousands; a power analysis's memory reached 11 GiB. Collected now.
