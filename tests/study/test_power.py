@@ -13,13 +13,13 @@ from calfrisk.study.power import FollowUp, fit_rate_model, power_replicate, simu
 from calfrisk.study.scenarios import cohort_seed
 from calfrisk.study.transport import with_cohort
 
-REPLICATES = 24
-SIZES = [500, 2000]
+REPLICATES = 20
+SIZES = [500, 1600]
 
 
 @pytest.fixture(scope="module")
 def replicates() -> pd.DataFrame:
-    """24 replicates of 500 and 2,000 runners over a year at the real rate (~120 strains at 2,000)."""
+    """20 replicates of 500 and 1,600 runners over a year at the real rate (~95 strains at 1,600)."""
     world = load_cohort_config()
 
     def replicate(r: int) -> pd.DataFrame:
@@ -37,10 +37,10 @@ def _interval(n: int, p: float, level: float) -> tuple[float, float]:
 
 @pytest.mark.slow
 def test_null_factors_are_called_significant_at_the_nominal_rate(replicates: pd.DataFrame) -> None:
-    # Warm-up, stretching, sex, and the two effects off by default (weekly jump, intervals): 5 x 24
-    # tests at 2,000 runners. Their calls are nearly independent (different covariates), so the
-    # share lies in the binomial 99 % interval around 0.05 (0.008-0.108) unless the test is mis-sized.
-    largest = replicates[(replicates["n_runners"] == 2000) & (replicates["true_log_hr"] == 0)]
+    # Warm-up, stretching, sex, and the two effects off by default (weekly jump, intervals): 5 x 20
+    # tests at 1,600 runners. Their calls are nearly independent (different covariates), so the
+    # share lies in the binomial 99 % interval around 0.05 (0.00-0.11) unless the test is mis-sized.
+    largest = replicates[(replicates["n_runners"] == 1600) & (replicates["true_log_hr"] == 0)]
     assert set(largest["effect"]) == {"warmup", "stretching", "sex", "weekly_jump", "intervals"}
     calls = (largest["p_value"] < 0.05).to_numpy()
     low, high = _interval(len(calls), 0.05, 0.99)
@@ -55,18 +55,19 @@ def test_power_rises_with_the_runners(replicates: pd.DataFrame) -> None:
         .groupby("n_runners")["detected"]
         .mean()
     )
-    # Averaged over the ten real effects: 240 calls each side, a rise of 0.1 is 3 standard errors.
-    assert power[2000] > power[500] + 0.1
-    # The strongest effects are found in (almost) every 2,000-runner year.
-    strong = real[(real["n_runners"] == 2000) & real["effect"].isin(["prior_strain", "recent_return"])]
-    assert strong["detected"].fillna(False).mean() >= 0.9
+    # Averaged over the ten real effects: 200 calls each side, a rise of 0.1 is 3 standard errors.
+    assert power[1600] > power[500] + 0.1
+    # The strongest effects are found in most 1,600-runner years: the shipped study measured 0.95
+    # and 0.88 at 2,000 runners (40 replicates); 40 calls here, 0.7 is 2.5 standard errors below.
+    strong = real[(real["n_runners"] == 1600) & real["effect"].isin(["prior_strain", "recent_return"])]
+    assert strong["detected"].fillna(False).mean() >= 0.7
 
 
 @pytest.mark.slow
 def test_intervals_cover_the_truth_except_where_a_test_measures_the_factor(replicates: pd.DataFrame) -> None:
-    largest = replicates[(replicates["n_runners"] == 2000)].dropna(subset=["estimate"])
+    largest = replicates[(replicates["n_runners"] == 1600)].dropna(subset=["estimate"])
     exact = largest[~largest["effect"].isin(["glute_weakness", "calf_strength"])]
-    # 13 covariates x 24 replicates: the binomial 99 % interval around 0.95 is 0.92-0.98; the calls
+    # 13 covariates x 20 replicates: the binomial 99 % interval around 0.95 is 0.92-0.98; the calls
     # share runners, so allow a little wider below.
     low, high = _interval(len(exact), 0.95, 0.99)
     assert low - 0.02 <= exact["covered"].mean() <= high, exact["covered"].mean()
@@ -79,7 +80,7 @@ def test_intervals_cover_the_truth_except_where_a_test_measures_the_factor(repli
 
 @pytest.mark.slow
 def test_case_base_sampling_estimates_what_the_full_poisson_fit_does() -> None:
-    cohort = simulate_follow_up(with_cohort(load_cohort_config(), 2000, 365, 5))
+    cohort = simulate_follow_up(with_cohort(load_cohort_config(), 1500, 365, 5))
     base, full = fit_rate_model(cohort, "case_base"), fit_rate_model(cohort, "poisson")
     # The two estimators differ by the base series' sampling: well inside a standard error. The
     # standard errors: within 2 % for the median covariate; the rarest exposure (an acute:chronic

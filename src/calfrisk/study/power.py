@@ -277,11 +277,11 @@ def fit_rate_model(
         except (ConvergenceWarning, PerfectSeparationWarning, np.linalg.LinAlgError):
             return out
     kept = [n for n, v in zip(names, varies, strict=True) if v]
-    # statsmodels' results and model refer to each other and hold the design matrix (~0.5 GB at
-    # 5,000 runners): freed only by the cycle collector, which ran too seldom for a study fitting
-    # thousands; a power analysis's memory reached 11 GiB. Collected now.
+    # Each IRLS step of statsmodels leaves a reference cycle holding row-length arrays (~0.5 GB a
+    # fit at 5,000 runners); numpy arrays do not count toward the cycle collector's thresholds, so
+    # a power analysis's memory reached 11 GiB. The young generations hold them: collected now.
     del fit, model
-    gc.collect()
+    gc.collect(1)
     # A factor that no strain met (every strain at x = 0) has its likelihood rising toward minus
     # infinity; IRLS stops at a huge estimate and a huger SE: not estimable.
     lost = ~np.isfinite(se) | (se > _MAX_SE)
