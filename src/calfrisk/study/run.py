@@ -38,8 +38,6 @@ from calfrisk.study.transport import BaseModels, with_cohort
 
 __all__ = ["StudyPlan", "StudyResult", "check_study_folder", "plan_study", "run_study"]
 
-#: Columns results.parquet sorts by (the rows' identity).
-KEYS = ("analysis", "scenario", "replicate", "model", "effect", "n_runners", "n_days")
 DESIGN_FILE = "design.json"
 
 

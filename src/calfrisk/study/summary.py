@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from calfrisk.io import atomic_write_bytes, atomic_write_text
-from calfrisk.study.transport import TRANSPORT_METRICS
+from calfrisk.study.transport import TRANSPORT_METRICS, transport_figures
 
 __all__ = ["gather", "summarise", "write_outputs"]
 
@@ -46,8 +46,7 @@ def gather(plan, out: Path, base) -> tuple[pd.DataFrame, dict]:
     for column in ("replicate", "n_runners", "n_days"):  # NaN where an analysis has none
         results[column] = results[column].astype("Int64")
     results = results.sort_values(_SORT, kind="stable", na_position="first").reset_index(drop=True)
-    first = [c for c in _SORT]
-    results = results[first + sorted(c for c in results.columns if c not in first)]
+    results = results[_SORT + sorted(c for c in results.columns if c not in _SORT)]
     days = _read_parts(out / "parts", days=True)
     return results, summarise(results, plan, days, base)
 
@@ -140,15 +139,8 @@ def _pooled(plan, scenario: str, days: dict[str, pd.DataFrame], base) -> dict[st
         train_rate=rate,
         enrichment=world.injury.enrichment,
     )
-    out = {}
-    for name in names:
-        entry = metrics["models"][name]
-        figures = {"oracle_roc_auc": metrics["oracle"]["roc_auc"]}
-        for metric in TRANSPORT_METRICS:
-            low, high = entry["ci"][metric]
-            figures.update({metric: entry[metric], f"{metric}_low": low, f"{metric}_high": high})
-        out[name] = figures
-    return out
+    oracle = metrics["oracle"]["roc_auc"]
+    return {name: {"oracle_roc_auc": oracle, **transport_figures(metrics, name)} for name in names}
 
 
 def _transport(plan, results: pd.DataFrame, days: dict[str, pd.DataFrame], base) -> dict[str, object]:

@@ -27,7 +27,14 @@ from calfrisk.learn.validate import validate_models
 from calfrisk.simulate import simulate_cohort
 from calfrisk.tables import open_cohort
 
-__all__ = ["TRANSPORT_METRICS", "BaseModels", "score_scenario", "train_base_models", "with_cohort"]
+__all__ = [
+    "TRANSPORT_METRICS",
+    "BaseModels",
+    "score_scenario",
+    "train_base_models",
+    "transport_figures",
+    "with_cohort",
+]
 
 #: Figures of a model on a scenario's world, each with its interval (``_low``, ``_high``).
 TRANSPORT_METRICS = ("roc_auc", "roc_auc_skill_vs_oracle", "calibration_intercept", "calibration_slope")
@@ -74,7 +81,9 @@ def train_base_models(
     return BaseModels(trained, result.metrics)
 
 
-def _figures(metrics: dict, name: str) -> dict[str, float]:
+def transport_figures(metrics: dict, name: str) -> dict[str, float]:
+    """A model's :data:`TRANSPORT_METRICS` and their intervals (``_low``, ``_high``) from metrics
+    as :func:`calfrisk.learn.train.evaluate_predictions` gives them."""
     values = metrics["models"][name]
     out = {}
     for metric in TRANSPORT_METRICS:
@@ -122,7 +131,7 @@ def score_scenario(
                 "analysis": "transport",
                 **common,
                 "model": name,
-                **_figures(metrics, name),
+                **transport_figures(metrics, name),
                 "oracle_roc_auc": metrics["oracle"]["roc_auc"],
                 "strains": summary.strains,
                 "n_runners": world.cohort.n_athletes,
